@@ -1,0 +1,324 @@
+"""Read article files into `Article` records: text, metadata and a stable id.
+
+Formats: `.txt` and `.md` (an optional `Title:`/`Date:`/`Source:` header block, then a
+headline line and a dateline such as "In World / January 14, 2025"), `.html` (main text
+and metadata through trafilatura), `.json` (one article or a list) and `.jsonl` (one
+article per line), with fields under their usual names. Bodies are cleaned by
+`rag.clean` before they become an `Article`, so the text here is what is chunked, stored
+and shown.
+
+Bad input raises `ArticleError` naming the file (and line) and the reason; the caller
+decides whether to go on. What it leaves out: PDF and Word files, and per-site parsing
+beyond what trafilatura does.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from rag.clean import clean_text, normalize_text
+
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+# Documentation that sits beside articles in a corpus folder is not an article.
+_NOT_ARTICLES = re.compile(r"^(readme|license|licence|copying|changelog|notice)([-_.].*)?$", re.I)
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    text: str  # cleaned body: what is chunked, stored and cited
+    date: str | None = None  # ISO 8601 date, "2025-01-14"
+    source: str | None = None  # outlet, "Wikinews"
+    url: str | None = None
+    author: str | None = None
+    origin: str = ""  # the file (and line) it came from
+
+    @property
+    def content_hash(self) -> str:
+        """Changes when anything stored about the article changes; not when the file is touched."""
+        payload = json.dumps([self.title, self.text, self.date, self.source, self.url, self.author])
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class ArticleError(ValueError):
+    """A file (or one line of it) that could not be read as an article."""
+
+    def __init__(self, where: str, reason: str):
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Article files under `paths` (recursively, sorted) and the files passed over."""
+    found: list[Path] = []
+    skipped: list[Path] = []
+    for root in paths:
+        root = Path(root)
+        if not root.exists():
+            raise FileNotFoundError(f"{root}: no such file or folder")
+        candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for p in candidates:
+            if any(part.startswith(".") for part in p.relative_to(root).parts if root.is_dir()):
+                continue
+            if p.suffix.lower() in SUFFIXES and not _NOT_ARTICLES.match(p.stem):
+                found.append(p)
+            else:
+                skipped.append(p)
+    return found, skipped
+
+
+def load_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_000) -> list[Article]:
+    """Every article in one file; raises `ArticleError` when the file cannot be read."""
+    where = str(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise ArticleError(where, "empty file")
+    if size > max_bytes:
+        raise ArticleError(where, f"too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
+    text = decode(path.read_bytes(), where)
+    if not text.strip():
+        raise ArticleError(where, "no text (only whitespace)")
+    stem_id = _default_id(path, root)
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm"):
+        articles = [_from_html(text, stem_id, where)]
+    elif suffix == ".json":
+        articles = list(_from_json(text, stem_id, where))
+    elif suffix == ".jsonl":
+        articles = list(_from_jsonl(text, stem_id, where))
+    else:
+        articles = [_from_plain(text, stem_id, where)]
+    return articles
+
+
+def decode(data: bytes, where: str) -> str:
+    """Text from bytes: BOMs honoured, UTF-8 first, then a detected legacy encoding."""
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ArticleError(where, "binary data, not text (NUL bytes)")
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc)
+            except UnicodeDecodeError as e:
+                raise ArticleError(where, f"not valid {enc} despite its byte-order mark: {e.reason}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes  # detection is a solved problem: not by hand
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise ArticleError(where, "binary data or unknown text encoding")
+    text = str(best)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text) // 100):
+        raise ArticleError(where, "binary data, not text (control characters)")
+    return text
+
+
+# -- plain text -------------------------------------------------------------------------
+
+_HEADER = re.compile(r"^(title|date|source|url|author|by|license|published|outlet)\s*:\s*(.*)$", re.I)
+_DATELINE_SECTION = re.compile(r"^(?i:in)\s+[A-Z][\w&' -]{1,30}$")
+
+
+def _from_plain(text: str, article_id: str, where: str) -> Article:
+    lines = normalize_text(text).split("\n")
+    header: dict[str, str] = {}
+    i = 0
+    while i < len(lines) and (m := _HEADER.match(lines[i].strip())):
+        header[m.group(1).lower()] = m.group(2).strip()
+        i += 1
+    body_lines = lines[i:]
+    # A Markdown headline "# Title" counts as the headline line.
+    nonblank = [j for j, line in enumerate(body_lines) if line.strip()]
+    title = header.get("title")
+    date_iso = parse_date(header.get("date") or header.get("published"))
+    # Headline, section line ("In World") and dateline sit at the top of the body.
+    consumed = 0
+    for j in nonblank[:4]:
+        line = body_lines[j].strip().lstrip("#").strip()
+        if title is None and consumed == 0 and len(line.split()) <= 30 and not line.endswith((".", '"')):
+            title = line
+        elif title and line.startswith(title) and (rest := line[len(title):].strip()) and parse_date(rest):
+            date_iso = date_iso or parse_date(rest)  # "Headline Tuesday, September 1, 2015"
+        elif title and line == title:
+            pass
+        elif _DATELINE_SECTION.match(line):
+            pass
+        elif len(line.split()) <= 6 and (d := parse_date(line)):
+            date_iso = date_iso or d
+        else:
+            break
+        consumed = j + 1
+    body = "\n".join(body_lines[consumed:])
+    source, url = _source_and_url(header.get("source") or header.get("outlet"), header.get("url"))
+    return _article(article_id, title, body, date_iso, source, url, header.get("author") or header.get("by"), where)
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+_FIELDS = {
+    "title": ("title", "headline", "name"),
+    "text": ("text", "body", "content", "article", "maintext", "description"),
+    "date": ("date", "published_at", "publishedAt", "published", "date_published", "pubDate",
+             "date_created", "datePublished", "created_at", "publish_date"),
+    "source": ("source", "outlet", "publisher", "site_name", "sitename", "domain", "source_name"),
+    "url": ("url", "link", "source_url", "canonical_url"),
+    "author": ("author", "authors", "byline", "creator"),
+    "id": ("id", "article_id", "doc_id", "_id", "uuid"),
+}
+
+
+def _from_json(text: str, stem_id: str, where: str) -> Iterator[Article]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ArticleError(where, f"invalid JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    records = data if isinstance(data, list) else [data]
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        records = data["articles"]
+    if not records:
+        raise ArticleError(where, "no articles (an empty JSON list)")
+    for n, record in enumerate(records, 1):
+        yield _from_record(record, f"{stem_id}-{n}" if len(records) > 1 else stem_id, f"{where}[{n - 1}]")
+
+
+def _from_jsonl(text: str, stem_id: str, where: str) -> Iterator[Article]:
+    count = 0
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ArticleError(f"{where}:{lineno}", f"invalid JSON at column {e.colno}: {e.msg}") from None
+        count += 1
+        yield _from_record(record, f"{stem_id}-{lineno}", f"{where}:{lineno}")
+    if count == 0:
+        raise ArticleError(where, "no articles (no JSON lines)")
+
+
+def _from_record(record: Any, fallback_id: str, where: str) -> Article:
+    if not isinstance(record, dict):
+        raise ArticleError(where, f"expected a JSON object with a text field, found {type(record).__name__}")
+
+    def get(kind: str) -> Any:
+        for key in _FIELDS[kind]:
+            value = record.get(key)
+            if value not in (None, "", []):
+                return value
+        return None
+
+    body = get("text")
+    if not isinstance(body, str) or not body.strip():
+        raise ArticleError(where, f"no article text: expected one of the fields {', '.join(_FIELDS['text'])}")
+    author = get("author")
+    if isinstance(author, list):
+        author = ", ".join(str(a.get("name", a)) if isinstance(a, dict) else str(a) for a in author)
+    source = get("source")
+    if isinstance(source, dict):
+        source = source.get("name") or source.get("title")
+    url = get("url")
+    explicit_id = get("id")
+    article_id = str(explicit_id) if explicit_id is not None else (_url_id(url) if url else fallback_id)
+    source, url = _source_and_url(str(source) if source else None, str(url) if url else None)
+    title = str(get("title") or "").strip() or None
+    text = normalize_text(body)
+    if title and text.startswith(title):  # many dumps repeat the headline (and dateline) in the text
+        rest = text[len(title):].lstrip()
+        first, _, tail = rest.partition("\n")
+        text = tail if first.strip() and len(first.split()) <= 6 and parse_date(first) else rest
+    return _article(article_id, title, text, parse_date(get("date")), source, url,
+                    str(author) if author else None, where)
+
+
+# -- HTML -------------------------------------------------------------------------------
+
+
+def _from_html(html: str, article_id: str, where: str) -> Article:
+    import trafilatura  # heavy: only when an HTML file comes along
+
+    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+                                      include_tables=False, favor_precision=True, as_dict=True)
+    if not doc or not (doc.get("text") or "").strip():
+        raise ArticleError(where, "no article text found in the HTML")
+    source, url = _source_and_url(doc.get("sitename"), doc.get("url"))
+    return _article(article_id, doc.get("title"), doc["text"], parse_date(doc.get("date")),
+                    source, url, doc.get("author"), where)
+
+
+# -- shared -----------------------------------------------------------------------------
+
+
+def _article(article_id: str, title: str | None, body: str, date_iso: str | None, source: str | None,
+             url: str | None, author: str | None, where: str) -> Article:
+    text = clean_text(body)
+    if not text:
+        raise ArticleError(where, "no article text left after removing boilerplate")
+    title = (title or "").strip() or text.split("\n", 1)[0][:120]
+    return Article(id=article_id, title=title, text=text, date=date_iso, source=source or None,
+                   url=url or None, author=(author or "").strip() or None, origin=where)
+
+
+def _default_id(path: Path, root: Path | None) -> str:
+    rel = path.relative_to(root) if root is not None and root.is_dir() else Path(path.name)
+    return rel.with_suffix("").as_posix()
+
+
+def _url_id(url: Any) -> str:
+    return "url-" + hashlib.sha256(str(url).encode()).hexdigest()[:16]
+
+
+def _source_and_url(source: str | None, url: str | None) -> tuple[str | None, str | None]:
+    """An outlet name and a URL; a `Source:` that is a URL yields both."""
+    if source and re.match(r"^https?://", source):
+        url = url or source
+        source = None
+    if not source and url:
+        host = re.sub(r"^https?://", "", url).split("/")[0].split(":")[0].lower()
+        parts = [p for p in host.split(".") if p not in ("www", "en", "m", "amp")]
+        if len(parts) >= 2:
+            source = parts[-2].capitalize()
+    return source, url
+
+
+_MONTH_WORDS = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}\b"
+    r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b",
+    re.I,
+)
+
+
+def parse_date(value: Any) -> str | None:
+    """An ISO date from a date-ish value ("Tuesday, September 1, 2015", "2015-09-01T10:00Z", 1441065600)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)):
+        try:
+            return datetime.utcfromtimestamp(value / 1000 if value > 1e11 else value).date().isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    s = str(value).strip()
+    m = _MONTH_WORDS.search(s)
+    if not m:
+        return None
+    from dateutil import parser  # a maintained parser instead of hand-written formats
+
+    try:
+        return parser.parse(m.group(0), fuzzy=True).date().isoformat()
+    except (ValueError, OverflowError):
+        return None

@@ -1,0 +1,148 @@
+"""`python -m rag`: ingest, search, ask and chat from the terminal.
+
+    python -m rag ingest corpus/ [--index DIR] [--rebuild]
+    python -m rag search "North Korean troops" -k 5 [--json]
+    python -m rag ask "How many North Korean soldiers have been deployed to Russia?" [--json]
+    python -m rag chat
+    python -m rag stats
+
+Configuration: `Config` defaults, then `RAG_*` environment variables, then these flags.
+Exit status: 0 on success, 1 when some files could not be ingested (the rest were), 2 when
+nothing could be done (no index, bad arguments, a model that does not match the index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Sequence
+
+from rag.config import Config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description="Ask questions of a folder of news articles.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", dest="index_dir", help="index directory (RAG_INDEX_DIR; default .rag-index)")
+    common.add_argument("--model", help="sentence-transformers model name or path (RAG_MODEL; default: bundled)")
+    common.add_argument("--chroma-url", dest="chroma_url", help="a Chroma server instead of a local directory")
+    query = argparse.ArgumentParser(add_help=False)
+    query.add_argument("-k", type=int, help="passages to retrieve (RAG_K; default 5)")
+    query.add_argument("--json", action="store_true", help="machine-readable output")
+    query.add_argument("--source", help="only articles from this source/outlet")
+    query.add_argument("--since", help="only articles published on or after this date (2025-01-01 or 2025)")
+    query.add_argument("--until", help="only articles published on or before this date")
+    query.add_argument("--article", help="only this article id")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
+    p.add_argument("paths", nargs="*", type=Path, default=[Path("corpus")], help="files or folders (default corpus/)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p = sub.add_parser("search", parents=[common, query], help="show the passages nearest a query")
+    p.add_argument("query")
+    p = sub.add_parser("ask", parents=[common, query], help="answer a question with citations")
+    p.add_argument("question")
+    p.add_argument("--answerer", help="extractive (default) or a configured language model backend")
+    p = sub.add_parser("chat", parents=[common, query], help="a chat loop in the terminal")
+    p.add_argument("--answerer")
+    sub.add_parser("stats", parents=[common], help="what the index holds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = Config.from_env().replace(index_dir=args.index_dir, model=args.model, chroma_url=args.chroma_url,
+                                          k=getattr(args, "k", None))
+        return _run(args, config)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as e:  # every failure becomes one clear line and a non-zero exit
+        from rag.errors import is_user_error
+
+        if not is_user_error(e):
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    from rag.engine import Engine
+
+    if args.command == "ingest":
+        engine = Engine.open(config)
+        report = engine.ingest(args.paths, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                               on_file=_print_file_result)
+        print(report.summary())
+        return 1 if report.failed else 0
+    if args.command != "ingest":
+        _require_index(config)
+    engine = Engine.open(config)
+    if args.command == "stats":
+        print(json.dumps(asdict(engine.stats()), indent=2))
+        return 0
+    where = _where(args)
+    if args.command == "search":
+        hits = engine.search(args.query, args.k, where)
+        if args.json:
+            print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
+        else:
+            for i, h in enumerate(hits, 1):
+                print(f"{i}. {h.score:.3f}  {h.title} ({h.source or 'unknown source'}, {h.date or 'undated'})"
+                      f"  [{h.article_id} {h.span[0]}-{h.span[1]}]")
+                print("   " + " ".join(h.text.split())[:300])
+        return 0
+    if args.command == "ask":
+        answer = engine.ask(args.question, args.k, where, args.answerer)
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
+        return 0
+    return _chat(engine, args, where)
+
+
+def format_answer(answer) -> str:
+    lines = [answer.text]
+    lines += [f"note: {n}" for n in answer.notes]
+    for c in answer.citations:
+        flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
+        lines.append(f"  [{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}; "
+                     f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
+    if answer.abstained and answer.hits:
+        lines.append("  searched: " + "; ".join(sorted({h.title for h in answer.hits})))
+    return "\n".join(lines)
+
+
+def _chat(engine, args, where) -> int:
+    from rag.conversation import Conversation
+
+    conversation = Conversation(engine, k=args.k, where=where, answerer=args.answerer)
+    print("Ask about the articles (an empty line or Ctrl-D ends).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            print()
+            return 0
+        if not question:
+            return 0
+        print(format_answer(conversation.ask(question)))
+
+
+def _where(args: argparse.Namespace):
+    from rag.retriever import make_where
+
+    return make_where(source=args.source, since=args.since, until=args.until, article_id=args.article)
+
+
+def _require_index(config: Config) -> None:
+    from rag.retriever import IndexMissingError
+
+    if not config.chroma_url and not (Path(config.index_dir) / "articles.sqlite3").exists():
+        raise IndexMissingError(f"no index at {config.index_dir}: build one first with "
+                                f"`python -m rag ingest corpus/ --index {config.index_dir}`")
+
+
+def _print_file_result(result) -> None:
+    if result.status in ("failed", "duplicate", "skipped"):
+        print(f"{result.status}: {result.path}: {result.reason}", file=sys.stderr)

@@ -1,0 +1,67 @@
+"""One frozen configuration for the whole pipeline.
+
+Defaults live here; `Config.from_env()` reads `RAG_*` variables; command-line flags
+override both through `Config.replace(...)`. There is no settings singleton: a `Config`
+is passed to whatever needs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+BUNDLED_MODEL = "bundled"
+
+
+@dataclass(frozen=True)
+class Config:
+    index_dir: Path = Path(".rag-index")
+    collection: str = "articles"
+    model: str = BUNDLED_MODEL  # "bundled" or any sentence-transformers name or local path
+    device: str = "cpu"
+    batch_size: int = 64
+    chunk_tokens: int = 180  # estimated word-piece tokens; MiniLM truncates at 256
+    chunk_overlap: int = 40
+    k: int = 5
+    max_file_mb: float = 20.0
+    answerer: str = "extractive"
+    chroma_url: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+        """Read `RAG_INDEX_DIR`, `RAG_MODEL`, `RAG_DEVICE`, `RAG_K`, ... over the defaults."""
+        env = os.environ if env is None else env
+        overrides: dict[str, object] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"RAG_{f.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            overrides[f.name] = _coerce(f.name, f.type, raw)
+        return cls(**overrides)
+
+    def replace(self, **overrides: object) -> "Config":
+        """A copy with the given fields changed; `None` values are ignored (unset flags)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "index_dir" in given:
+            given["index_dir"] = Path(given["index_dir"])  # type: ignore[arg-type]
+        return dataclasses.replace(self, **given)  # type: ignore[arg-type]
+
+
+def _coerce(name: str, annotation: object, raw: str) -> object:
+    kind = str(annotation)
+    try:
+        if "Path" in kind:
+            return Path(raw)
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"RAG_{name.upper()}={raw!r}: expected {kind.split(' ')[0]}") from None
+    return raw

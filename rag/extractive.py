@@ -1,0 +1,104 @@
+"""The default answerer: answers with sentences from the retrieved passages, each cited.
+
+No generative model is involved, so every word of an answer is a sentence of an article.
+Each sentence of the retrieved passages is scored against the question by three signals:
+meaning (cosine similarity of sentence and question under the index's own embedding
+model), key terms (the idf-weighted share of the question's stemmed content words that
+the sentence contains) and the retrieval score of its passage. A sentence that lacks what
+the question asks for (a number for "how many", a date for "when", a name for "who",
+see `rag.questions`) is not a candidate. The best sentence, plus up to two more that score
+nearly as well and say something new, make the answer, in the order of their scores.
+
+If no candidate reaches `threshold`, the answer is `CANNOT_ANSWER`. The threshold and the
+weights were calibrated on the shipped evaluation sets' answerable and unanswerable
+questions (see evals/README.md for the figures).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from rag.answer import Answer, Citation, cannot_answer
+from rag.chunking import sentence_spans
+from rag.embedding import Embedder
+from rag.questions import analyze, has_answer_type, terms
+from rag.store import Hit
+
+WEIGHTS = (0.55, 0.30, 0.15)  # meaning, key terms, passage score
+THRESHOLD = 0.45
+NEAR_BEST = 0.06  # extra sentences must score within this of the best one
+REDUNDANT = 0.85  # a sentence this similar to one already chosen adds nothing
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    hit: Hit
+    span: tuple[int, int]  # in the article
+    text: str
+    score: float
+    vector: np.ndarray
+
+
+class ExtractiveAnswerer:
+    name = "extractive"
+
+    def __init__(self, embedder: Embedder, *, threshold: float = THRESHOLD, max_sentences: int = 3,
+                 weights: tuple[float, float, float] = WEIGHTS):
+        self.embedder = embedder
+        self.threshold = threshold
+        self.max_sentences = max_sentences
+        self.weights = weights
+
+    def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
+        ranked = self.rank(question, hits)
+        if not ranked or ranked[0].score < self.threshold:
+            return cannot_answer(question, hits, self.name)
+        chosen = [ranked[0]]
+        for c in ranked[1:]:
+            if len(chosen) >= self.max_sentences or c.score < max(self.threshold, ranked[0].score - NEAR_BEST):
+                break
+            if all(float(c.vector @ other.vector) < REDUNDANT for other in chosen):
+                chosen.append(c)
+        citations = []
+        parts = []
+        for n, c in enumerate(chosen, 1):
+            h = c.hit
+            citations.append(Citation(n, h.article_id, h.chunk_id, h.title, h.date, h.source, h.url, c.span,
+                                      c.text, h.span))
+            parts.append(f"{c.text} [{n}]")
+        return Answer(question, " ".join(parts), tuple(citations), tuple(hits), self.name)
+
+    def rank(self, question: str, hits: Sequence[Hit]) -> list[_Candidate]:
+        """Every sentence of `hits` that could answer `question`, best first."""
+        info = analyze(question)
+        seen: set[tuple[str, tuple[int, int]]] = set()
+        pool: list[tuple[Hit, tuple[int, int], str]] = []
+        for h in hits:
+            for start, end in sentence_spans(h.text, offset=h.span[0]):
+                text = h.text[start - h.span[0]:end - h.span[0]]
+                key = (h.article_id, (start, end))
+                if key in seen or len(text.split()) < 4 or not has_answer_type(info, text):
+                    continue
+                seen.add(key)
+                pool.append((h, (start, end), text))
+        if not pool:
+            return []
+        q_terms = set(info.terms)
+        sentence_terms = [set(terms(text)) for _, _, text in pool]
+        df = Counter(t for ts in sentence_terms for t in ts if t in q_terms)
+        idf = {t: math.log(1 + (len(pool) + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
+        total_idf = sum(idf.values()) or 1.0
+        vectors = self.embedder.embed([text for _, _, text in pool])
+        q_vec = self.embedder.embed_query(question)
+        w_dense, w_terms, w_hit = self.weights
+        candidates = []
+        for (h, span, text), ts, vec in zip(pool, sentence_terms, vectors):
+            coverage = sum(idf[t] for t in q_terms & ts) / total_idf
+            score = w_dense * float(vec @ q_vec) + w_terms * coverage + w_hit * h.score
+            candidates.append(_Candidate(h, span, text, score, vec))
+        return sorted(candidates, key=lambda c: -c.score)

@@ -1,0 +1,214 @@
+"""Bring article files into an index, embedding only what changed.
+
+For each file under the given paths: load and clean it (`rag.articles`), compare each
+article's content hash with what the index holds, and embed and store only new or changed
+articles. Articles that came from files under those paths and are no longer there are
+removed; a file that fails to load keeps whatever it had stored before. Every file gets a
+`FileResult`, and the run ends with a summary.
+
+One writer at a time: a second ingestion on the same index is refused at once (a lock
+file), while searches go on reading.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
+from rag.chunking import Chunk, chunk_article, embedding_text
+from rag.embedding import Embedder
+from rag.store import Store
+
+EMBED_GROUP = 256  # chunks embedded per call: large enough to batch well, small enough to stream
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    status: str  # "ingested" | "unchanged" | "failed" | "duplicate" | "skipped"
+    reason: str = ""
+    articles: int = 0
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    files: tuple[FileResult, ...]
+    ingested: int  # articles embedded and stored (new or changed)
+    unchanged: int
+    removed: int
+    failed: int  # files (or JSON lines) that could not be read
+    chunks: int  # chunks embedded in this run
+    seconds: float
+
+    def summary(self) -> str:
+        return (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
+                f"{self.failed} failed ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
+
+
+class IndexBusyError(RuntimeError):
+    """Another ingestion holds the index."""
+
+
+@dataclass
+class _Plan:
+    articles: list[Article] = field(default_factory=list)
+    unchanged: int = 0
+    files: list[FileResult] = field(default_factory=list)
+    failed_files: set[str] = field(default_factory=set)
+    seen_ids: dict[str, str] = field(default_factory=dict)
+
+
+def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 180,
+           chunk_overlap: int = 40, max_bytes: int = 20_000_000, rebuild: bool = False, progress: bool = False,
+           on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+    """Ingest `paths` (files or folders) into `store`; see the module docstring."""
+    started = time.perf_counter()
+    with writer_lock(store.index_dir):
+        if rebuild:
+            store.clear()
+        store.bind_embedder(embedder.name)
+        roots = [Path(p).resolve() for p in paths]
+        plan = _plan(roots, store, max_bytes, on_file)
+        chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress)
+        removed = _remove_missing(roots, store, plan)
+    failed = sum(1 for f in plan.files if f.status == "failed")
+    return IngestReport(tuple(plan.files), len(plan.articles), plan.unchanged, removed, failed, chunks_done,
+                        time.perf_counter() - started)
+
+
+def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
+    plan = _Plan()
+    files, skipped = discover(roots)
+    manifest = store.manifest()
+    pending = store.pending()
+
+    def record(result: FileResult) -> None:
+        plan.files.append(result)
+        if on_file:
+            on_file(result)
+
+    for path in skipped:
+        record(FileResult(str(path), "skipped", f"not an article file (reads {', '.join(SUFFIXES)}; README/LICENSE files are passed over)"))
+    for path in files:
+        root = next((r for r in roots if path == r or r in path.parents), None)
+        try:
+            articles = load_file(path, root=root, max_bytes=max_bytes)
+        except ArticleError as e:
+            plan.failed_files.add(str(path))
+            record(FileResult(str(path), "failed", e.reason if e.where == str(path) else str(e)))
+            continue
+        except OSError as e:
+            plan.failed_files.add(str(path))
+            record(FileResult(str(path), "failed", f"cannot read: {e.strerror or e}"))
+            continue
+        fresh, duplicates = [], []
+        for article in articles:
+            if article.id in plan.seen_ids:
+                duplicates.append(article.id)
+                continue
+            plan.seen_ids[article.id] = str(path)
+            known = manifest.get(article.id)
+            if known and known[0] == article.content_hash and article.id not in pending:
+                plan.unchanged += 1
+            else:
+                fresh.append(article)
+        plan.articles.extend(fresh)
+        if duplicates and len(duplicates) == len(articles):
+            first = duplicates[0]
+            record(FileResult(str(path), "duplicate",
+                              f"all {len(articles)} article ids were already read from other files "
+                              f"(e.g. {first!r} from {plan.seen_ids[first]})"))
+        else:
+            note = f"; {len(duplicates)} duplicate ids skipped" if duplicates else ""
+            status = "ingested" if fresh else "unchanged"
+            record(FileResult(str(path), status, f"{len(fresh)} new or changed of {len(articles)}{note}",
+                              len(articles) - len(duplicates)))
+    return plan
+
+
+def _embed_and_store(articles: list[Article], store: Store, embedder: Embedder, chunk_tokens: int,
+                     chunk_overlap: int, progress: bool) -> int:
+    if not articles:
+        return 0
+    store.mark_pending(a.id for a in articles)
+    bar = None
+    total = 0
+    chunked = [(a, chunk_article(a, chunk_tokens, chunk_overlap)) for a in articles]
+    n_chunks = sum(len(c) for _, c in chunked)
+    if progress and n_chunks > EMBED_GROUP:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n_chunks, unit="chunk", desc="embedding")
+    group: list[tuple[Article, list[Chunk]]] = []
+    for item in chunked + [(None, None)]:  # a sentinel flushes the last group
+        if item[0] is not None:
+            group.append(item)  # type: ignore[arg-type]
+        size = sum(len(c) for _, c in group)
+        if group and (item[0] is None or size >= EMBED_GROUP):
+            texts = [embedding_text(a, c) for a, cs in group for c in cs]
+            vectors = embedder.embed(texts)
+            offset = 0
+            for article, chunks in group:
+                store.put(article, chunks, vectors[offset:offset + len(chunks)])
+                offset += len(chunks)
+            total += size
+            if bar:
+                bar.update(size)
+            group = []
+    if bar:
+        bar.close()
+    return total
+
+
+_ORIGIN_SUFFIX = re.compile(r"(:\d+|\[\d+\])$")
+
+
+def _remove_missing(roots: list[Path], store: Store, plan: _Plan) -> int:
+    """Remove articles whose file is under `roots` but that this run did not produce."""
+    removed = 0
+    to_check = [(aid, origin) for aid, (_, origin) in store.manifest().items() if aid not in plan.seen_ids]
+    to_check += [(aid, "") for aid in store.pending() if aid not in plan.seen_ids]
+    for article_id, origin in to_check:
+        file = _ORIGIN_SUFFIX.sub("", origin)
+        if file in plan.failed_files:
+            continue  # a file that failed to load keeps what it had
+        in_scope = not origin or any(Path(file) == r or r in Path(file).parents for r in roots)
+        if in_scope:
+            store.remove(article_id)
+            removed += 1 if origin else 0
+    return removed
+
+
+class writer_lock:
+    """An exclusive, non-blocking lock on an index directory for the length of a write."""
+
+    def __init__(self, index_dir: Path):
+        self.path = Path(index_dir) / "ingest.lock"
+
+    def __enter__(self) -> "writer_lock":
+        import fcntl
+        import os
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self._fd, 64, 0).decode(errors="replace").strip() or "another process"
+            os.close(self._fd)
+            raise IndexBusyError(f"{self.path.parent}: another ingestion is running on this index "
+                                 f"(pid {holder}); wait for it to finish") from None
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+        import os
+
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)

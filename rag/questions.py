@@ -1,0 +1,164 @@
+"""What a question asks for: its key terms and the kind of answer it expects.
+
+A question that asks "how many", "when" or "who" is only answered by a sentence that holds
+a number, a date or a name that the question does not already contain; "what is the name
+of the X" is only answered by a sentence that names someone or something as X. The
+extractive answerer uses this to refuse sentences that are on topic but do not answer.
+
+Corners cut, deliberately: these are English surface patterns, not a parser or a trained
+named-entity model (none can be downloaded here). A name is a run of capitalised words;
+that misses lower-case names and takes some capitalised phrases for names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each else ever few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just let me more
+most much my myself no nor not now of off on once only or other our ours ourselves out over own per same
+she should so some such than that the their theirs them themselves then there these they this those
+through to too under until up upon very was we were what when where which while who whom whose why will
+with would you your yours yourself yourselves tell say said says according many did does get got one
+""".split())
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d[\d,.]*")
+_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+                 "hundred thousand million billion trillion dozen dozens hundreds thousands millions billions "
+                 "half quarter").split()
+NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
+_MONTHS = "january february march april may june july august september october november december"
+DATE = re.compile(
+    r"\b(" + "|".join(_MONTHS.split()) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?"
+    r"|\b(1[89]\d\d|20\d\d)s?\b"
+    r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b"
+    r"|\b(last|next|this|earlier|later) (week|month|year|spring|summer|autumn|fall|winter)\b"
+    r"|\b(\d+|several|few|two|three) (days|weeks|months|years|decades) (ago|earlier|later)\b",
+    re.I,
+)
+AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}, (was|is|who)\b|\bin (his|her|their) (teens|twenties|thirties|forties|fifties|sixties)\b", re.I)
+MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yen|yuan|rupees|usd|eur|gbp)\b|\b(usd|us\s?\$)\s?\d", re.I)
+PERCENT = re.compile(r"\d\s?(%|percent\b|per cent\b)", re.I)
+NAME = re.compile(r"\b([A-Z][a-z'\-]+|[A-Z]{2,}|[A-Z]\.)(\s+(de |van |von |bin |al-)?([A-Z][a-z'\-]+|[A-Z]\.|[A-Z]{2,}))+")
+_NAMING_CUE = re.compile(r"\b(named|called|identified as|known as|name (is|was)|nicknamed|titled|dubbed)\s+[\"'“]?[A-Z]")
+_COUNT_STOP = frozenset("have has had were was are is did do does will would could can been being be in on at of "
+                        "for to that who which by from with killed died".split())
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    terms: tuple[str, ...]  # stemmed content words
+    kind: str  # "count" | "number" | "age" | "money" | "percent" | "date" | "person" | "name" | "place" | "other"
+    focus: str | None  # the noun being counted or named ("soldier" in "how many soldiers")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer, the Snowball stemmer that bm25s also uses
+
+    return Stemmer.Stemmer("english")
+
+
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower().strip("'"))
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content words, stopwords and punctuation removed."""
+    words = [w.lower().replace(",", "") for w in _WORD.findall(text)]
+    return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
+
+
+def analyze(question: str) -> QuestionInfo:
+    q = question.strip()
+    low = q.lower()
+    kind, focus = "other", None
+    if m := re.search(r"\bhow many\s+([a-z' -]+)", low) or re.search(r"\bnumber of\s+([a-z' -]+)", low):
+        kind, focus = "count", _head(m.group(1))
+    elif re.search(r"\bhow old\b|\bwhat age\b|\bages?\b of\b", low):
+        kind = "age"
+    elif re.search(r"\bhow much\b.*\b(cost|pay|paid|worth|spend|spent|price|money|fund|prize|earn|raise)", low) \
+            or re.search(r"\b(cost|price|prize money|how much money)\b", low):
+        kind = "money"
+    elif re.search(r"\b(what|which) (percentage|proportion|share|percent)\b|\bhow much\b.*\b(percent|%)", low):
+        kind = "percent"
+    elif re.search(r"\bhow (much|long|far|large|big|tall|high|fast|often)\b|\bwhat (number|amount|total)\b", low):
+        kind = "number"
+    elif re.search(r"^(when|since when)\b|\b(what|which) (year|date|day|month|decade|century|time)\b|\bin what year\b|\bwhen (did|was|were|is|will|does)\b", low):
+        kind = "date"
+    elif m := re.search(r"\b(?:what|which) (?:is|was|are|were)? ?(?:the )?names? of (?:the |a |an |this |that |his |her |their )?([a-z' -]+)", low):
+        kind, focus = "name", _head(m.group(1))
+    elif re.search(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|had|has|led|said)\b|\bwhich (person|man|woman|official|leader|president|minister)\b", low):
+        kind = "person"
+    elif re.search(r"^where\b|\bwhere (is|was|were|did|does|do|are)\b|\bin which (country|city|town|state|region|province)\b|\bwhich (country|city|town|state|region|province)\b", low):
+        kind = "place"
+    return QuestionInfo(q, tuple(terms(q)), kind, stem(focus) if focus else None)
+
+
+def _head(phrase: str) -> str | None:
+    words = []
+    for w in phrase.split():
+        if w in _COUNT_STOP:
+            break
+        words.append(w)
+    return words[-1] if words else None
+
+
+def has_answer_type(info: QuestionInfo, sentence: str) -> bool:
+    """Whether `sentence` holds something of the kind the question asks for, new to the question."""
+    if info.kind == "other":
+        return True
+    q_low = info.text.lower()
+    if info.kind in ("count", "number"):
+        numbers = [m.group(0) for m in NUMBER.finditer(sentence) if m.group(0).lower() not in q_low]
+        if not numbers:
+            return False
+        if info.kind == "count" and info.focus:
+            return _number_near(sentence, info.focus)
+        return True
+    if info.kind == "age":
+        return bool(AGE.search(sentence))
+    if info.kind == "money":
+        return bool(MONEY.search(sentence))
+    if info.kind == "percent":
+        return bool(PERCENT.search(sentence))
+    if info.kind == "date":
+        return any(m.group(0).lower() not in q_low for m in DATE.finditer(sentence))
+    names = [m.group(0) for m in NAME.finditer(sentence) if m.group(0).lower() not in q_low and m.start() > 0] + \
+            [m.group(0) for m in NAME.finditer(sentence) if m.start() == 0 and m.group(0).lower() not in q_low]
+    if info.kind == "person":
+        return bool(names) or bool(re.search(r"\b(Mr|Mrs|Ms|Dr|President|Minister)\.? [A-Z]", sentence))
+    if info.kind == "name":
+        return bool(_NAMING_CUE.search(sentence)) or (info.focus is not None and _appositive(sentence, info.focus))
+    if info.kind == "place":
+        return bool(names) or bool(re.search(r"\b(in|at|from|near) [A-Z][a-z]+", sentence))
+    return True
+
+
+def _number_near(sentence: str, focus: str, window: int = 6) -> bool:
+    """A number within a few words before the counted noun ("12,000 North Korean soldiers")."""
+    tokens = _WORD.findall(sentence)
+    for i, tok in enumerate(tokens):
+        s = stem(tok)
+        if s == focus or (len(tok) > 3 and (s.startswith(focus) or focus.startswith(s))):
+            if any(NUMBER.fullmatch(t) for t in tokens[max(0, i - window):i]):
+                return True
+    return False
+
+
+def _appositive(sentence: str, focus: str) -> bool:
+    """"the soldier, Kim Il," or "Formica fusca, an ant species": a name set beside the noun."""
+    for m in NAME.finditer(sentence):
+        before = sentence[max(0, m.start() - 40):m.start()].lower()
+        after = sentence[m.end():m.end() + 50].lower()
+        if re.search(r"\b" + re.escape(focus) + r"\w*,?\s*(named\s+)?$", before):
+            return True
+        if re.match(r"^,?\s*(a|an|the)\b[^,.;]{0,40}\b" + re.escape(focus), after):
+            return True
+    return False

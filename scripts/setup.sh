@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create .venv and install the pinned requirements (again only when they change).
+#   scripts/setup.sh        runtime dependencies
+#   scripts/setup.sh dev    runtime + test dependencies, and Debian's chromium for the browser test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+want=requirements.txt
+[ "${1:-}" = dev ] && want=requirements-dev.txt
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+fi
+stamp=".venv/.installed-$(cat requirements.txt "$want" | sha256sum | cut -c1-16)-$(basename "$want" .txt)"
+if [ ! -f "$stamp" ]; then
+  .venv/bin/python -m pip install -q -r "$want"
+  touch "$stamp"
+fi
+if [ "${1:-}" = dev ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "setup: could not install chromium; the browser test will be skipped" >&2
+  else
+    echo "setup: chromium not found and cannot apt-get it; the browser test will be skipped" >&2
+  fi
+fi

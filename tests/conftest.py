@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = ROOT / "corpus" / "north-korean-soldiers-russia.txt"
+WIKINEWS = ROOT.parent / "shared" / "corpora" / "wikinews"
+
+from tests.fakes import HashEmbedder  # noqa: E402
+
+
+@pytest.fixture
+def embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A private copy of the fixture corpus that a test may edit."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(FIXTURES / "corpus", dest)
+    return dest
+
+
+@pytest.fixture
+def engine(tmp_path: Path, embedder: HashEmbedder, corpus: Path):
+    """An engine over the fixture corpus, ingested, with the fake embedder."""
+    from rag.config import Config
+    from rag.engine import Engine
+    from rag.store import Store
+
+    config = Config(index_dir=tmp_path / "index")
+    e = Engine(config, Store(config.index_dir), embedder)
+    e.ingest([corpus])
+    return e
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The bundled all-MiniLM-L6-v2, loaded once per test session."""
+    from rag.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+def requires_wikinews():
+    return pytest.mark.skipif(not WIKINEWS.is_dir(), reason=f"the Wikinews corpus is not at {WIKINEWS} "
+                                                           "(it sits beside the clone in CI only)")
