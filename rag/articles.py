@@ -120,10 +120,23 @@ def decode(data: bytes, where: str) -> str:
     if best is None:
         raise ArticleError(where, "binary data or unknown text encoding")
     text = str(best)
+    if best.encoding in _WESTERN and (as_1252 := _try_decode(data, "cp1252")) is not None:
+        text = as_1252  # short Western texts are mis-detected as other code pages; cp1252 is the web's fallback
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(8, len(text) // 100):
         raise ArticleError(where, "binary data, not text (control characters)")
     return text
+
+
+_WESTERN = {"cp1250", "cp1252", "latin_1", "iso8859_2", "iso8859_15", "iso8859_9", "cp1254", "mac_roman",
+            "mac_latin2", "cp850", "cp437"}
+
+
+def _try_decode(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 # -- plain text -------------------------------------------------------------------------
@@ -296,7 +309,8 @@ def _source_and_url(source: str | None, url: str | None) -> tuple[str | None, st
 _MONTH_WORDS = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(st|nd|rd|th)?,?\s+\d{4}\b"
     r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+\d{4}\b"
-    r"|\b\d{4}-\d{2}-\d{2}\b",
+    r"|\b\d{4}-\d{2}-\d{2}(?!\d)"
+    r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{4}\b",
     re.I,
 )
 

@@ -26,7 +26,7 @@ import numpy as np
 from rag.answer import Answer, Citation, cannot_answer
 from rag.chunking import sentence_spans
 from rag.embedding import Embedder
-from rag.questions import analyze, has_answer_type, terms
+from rag.questions import analyze, answer_type_match, terms
 from rag.store import Hit
 
 WEIGHTS = (0.55, 0.30, 0.15)  # meaning, key terms, passage score
@@ -77,28 +77,29 @@ class ExtractiveAnswerer:
         """Every sentence of `hits` that could answer `question`, best first."""
         info = analyze(question)
         seen: set[tuple[str, tuple[int, int]]] = set()
-        pool: list[tuple[Hit, tuple[int, int], str]] = []
+        pool: list[tuple[Hit, tuple[int, int], str, float]] = []
         for h in hits:
             for start, end in sentence_spans(h.text, offset=h.span[0]):
                 text = h.text[start - h.span[0]:end - h.span[0]]
                 key = (h.article_id, (start, end))
-                if key in seen or len(text.split()) < 4 or not has_answer_type(info, text):
+                if key in seen or len(text.split()) < 4:
                     continue
                 seen.add(key)
-                pool.append((h, (start, end), text))
+                if (match := answer_type_match(info, text)) > 0:
+                    pool.append((h, (start, end), text, match))
         if not pool:
             return []
         q_terms = set(info.terms)
-        sentence_terms = [set(terms(text)) for _, _, text in pool]
+        sentence_terms = [set(terms(text)) for _, _, text, _ in pool]
         df = Counter(t for ts in sentence_terms for t in ts if t in q_terms)
         idf = {t: math.log(1 + (len(pool) + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
         total_idf = sum(idf.values()) or 1.0
-        vectors = self.embedder.embed([text for _, _, text in pool])
+        vectors = self.embedder.embed([text for _, _, text, _ in pool])
         q_vec = self.embedder.embed_query(question)
         w_dense, w_terms, w_hit = self.weights
         candidates = []
-        for (h, span, text), ts, vec in zip(pool, sentence_terms, vectors):
+        for (h, span, text, match), ts, vec in zip(pool, sentence_terms, vectors):
             coverage = sum(idf[t] for t in q_terms & ts) / total_idf
-            score = w_dense * float(vec @ q_vec) + w_terms * coverage + w_hit * h.score
+            score = match * (w_dense * float(vec @ q_vec) + w_terms * coverage + w_hit * h.score)
             candidates.append(_Candidate(h, span, text, score, vec))
         return sorted(candidates, key=lambda c: -c.score)

@@ -41,7 +41,7 @@ DATE = re.compile(
     r"|\b(\d+|several|few|two|three) (days|weeks|months|years|decades) (ago|earlier|later)\b",
     re.I,
 )
-AGE = re.compile(r"\b\d{1,3}[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}, (was|is|who)\b|\bin (his|her|their) (teens|twenties|thirties|forties|fifties|sixties)\b", re.I)
+AGE = re.compile(r"\b(\d{1,3}|(" + "|".join(_NUMBER_WORDS) + r")(-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}, (was|is|who)\b|\bin (his|her|their) (teens|twenties|thirties|forties|fifties|sixties)\b", re.I)
 MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yen|yuan|rupees|usd|eur|gbp)\b|\b(usd|us\s?\$)\s?\d", re.I)
 PERCENT = re.compile(r"\d\s?(%|percent\b|per cent\b)", re.I)
 NAME = re.compile(r"\b([A-Z][a-z'\-]+|[A-Z]{2,}|[A-Z]\.)(\s+(de |van |von |bin |al-)?([A-Z][a-z'\-]+|[A-Z]\.|[A-Z]{2,}))+")
@@ -110,17 +110,39 @@ def _head(phrase: str) -> str | None:
     return words[-1] if words else None
 
 
+_GENERIC_COUNTED = frozenset(stem(w) for w in "people person persons individuals times members "
+                              "cases victims residents".split())
+
+
+def answer_type_match(info: QuestionInfo, sentence: str) -> float:
+    """1.0 when `sentence` holds what the question asks for, 0.0 when it cannot answer it.
+
+    In between for a count whose noun the sentence names differently ("how many people"
+    answered by "two fishermen"): plausible, so kept, but ranked below a direct match.
+    """
+    if info.kind == "count" and info.focus:
+        q_low = info.text.lower()
+        sentence = AGE.sub(" ", sentence)  # "Fifteen-year-old" is an age, not a count
+        if not any(m.group(0).lower() not in q_low for m in NUMBER.finditer(sentence)):
+            return 0.0
+        if info.focus in _GENERIC_COUNTED or _number_near(sentence, info.focus):
+            return 1.0
+        # The counted noun is there but no number goes with it: the number counts something else.
+        return 0.0 if info.focus in {stem(w) for w in _WORD.findall(sentence)} else 0.85
+    return 1.0 if has_answer_type(info, sentence) else 0.0
+
+
 def has_answer_type(info: QuestionInfo, sentence: str) -> bool:
     """Whether `sentence` holds something of the kind the question asks for, new to the question."""
     if info.kind == "other":
         return True
     q_low = info.text.lower()
     if info.kind in ("count", "number"):
-        numbers = [m.group(0) for m in NUMBER.finditer(sentence) if m.group(0).lower() not in q_low]
+        numbers = [m.group(0) for m in NUMBER.finditer(AGE.sub(" ", sentence)) if m.group(0).lower() not in q_low]
         if not numbers:
             return False
         if info.kind == "count" and info.focus:
-            return _number_near(sentence, info.focus)
+            return answer_type_match(info, sentence) > 0
         return True
     if info.kind == "age":
         return bool(AGE.search(sentence))

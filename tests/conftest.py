@@ -17,6 +17,8 @@ WIKINEWS = ROOT.parent / "shared" / "corpora" / "wikinews"
 
 from tests.fakes import HashEmbedder  # noqa: E402
 
+FAKE_THRESHOLD = 0.22
+
 
 @pytest.fixture
 def embedder() -> HashEmbedder:
@@ -38,8 +40,12 @@ def engine(tmp_path: Path, embedder: HashEmbedder, corpus: Path):
     from rag.engine import Engine
     from rag.store import Store
 
+    from rag.extractive import ExtractiveAnswerer
+
     config = Config(index_dir=tmp_path / "index")
-    e = Engine(config, Store(config.index_dir), embedder)
+    # The abstention threshold is calibrated per embedding model; bag-of-words scores run lower.
+    e = Engine(config, Store(config.index_dir), embedder,
+               {"extractive": ExtractiveAnswerer(embedder, threshold=FAKE_THRESHOLD)})
     e.ingest([corpus])
     return e
 

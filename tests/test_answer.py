@@ -1,0 +1,44 @@
+"""The extractive answerer: cited sentences that answer, or the cannot-answer phrase."""
+
+from rag.answer import CANNOT_ANSWER
+from rag.conversation import Conversation
+
+
+def test_answer_cites_the_sentence_that_holds_the_figure(engine):
+    answer = engine.ask("How many residents were evacuated after the volcano erupted?")
+    assert not answer.abstained
+    assert "2,400" in answer.text and "[1]" in answer.text
+    c = answer.citations[0]
+    assert c.article_id == "volcano" and "2,400 residents" in c.quote
+    assert engine.store.article(c.article_id).text[c.span[0]:c.span[1]] == c.quote
+
+
+def test_every_marker_has_a_citation_and_every_quote_is_in_the_answer(engine):
+    answer = engine.ask("Who won the mayoral election in Lindqvist and with what share of the vote?")
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.text and c.quote in answer.text
+        assert engine.store.article(c.article_id).text[c.span[0]:c.span[1]] == c.quote
+
+
+def test_abstains_when_the_passages_hold_no_such_fact(engine):
+    for question in ("What is the name of the volcano observatory's director?",
+                     "How many votes did the losing candidate get in the chess final?",
+                     "When did the bridge in Lindqvist collapse?"):
+        answer = engine.ask(question)
+        assert answer.text == CANNOT_ANSWER and answer.citations == (), question
+        assert answer.hits, "what was searched is still returned"
+
+
+def test_question_type_is_respected(engine):
+    when = engine.ask("When did the volcano erupt?")
+    assert "Friday" in when.text
+    who = engine.ask("Who won the Lindqvist marathon?")
+    assert "Amos Kiprop" in who.text
+
+
+def test_follow_up_is_searched_with_the_question_it_follows(engine):
+    chat = Conversation(engine, k=2)
+    chat.ask("Tell me about the volcano eruption on Tolva")
+    follow = chat.ask("How many people were treated for burns there?")
+    assert follow.hits[0].article_id == "volcano"
+    assert "two fishermen" in follow.text

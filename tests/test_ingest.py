@@ -1,0 +1,148 @@
+"""Incremental ingestion: only what changed is embedded; nothing stored is lost or duplicated."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.chunking import chunk_article
+from rag.articles import load_file
+from rag.config import Config
+from rag.engine import Engine
+from rag.ingest import IndexBusyError, writer_lock
+from rag.store import ModelMismatchError, Store
+from tests.fakes import HashEmbedder
+
+
+def _engine(index: Path, embedder) -> Engine:
+    return Engine(Config(index_dir=index), Store(index), embedder)
+
+
+def test_first_run_ingests_every_article(engine):
+    stats = engine.stats()
+    assert stats.articles == 5 and stats.chunks >= 5
+    assert engine.store.all_chunk_ids() == {c.id for aid in engine.store.manifest()
+                                            for c in chunk_article(engine.store.article(aid))}
+
+
+def test_second_run_embeds_nothing(engine, corpus):
+    before = engine.embedder.calls
+    report = engine.ingest([corpus])
+    assert (report.ingested, report.unchanged, report.removed, report.failed) == (0, 5, 0, 0)
+    assert engine.embedder.calls == before
+
+
+def test_touching_a_file_embeds_nothing(engine, corpus):
+    before = engine.embedder.calls
+    os.utime(corpus / "volcano.txt", (time.time() + 100, time.time() + 100))
+    assert engine.ingest([corpus]).ingested == 0
+    assert engine.embedder.calls == before
+
+
+def test_editing_one_article_reembeds_only_it_and_replaces_its_chunks(engine, corpus):
+    old_ids = engine.store.chunk_ids("volcano")
+    others = engine.store.all_chunk_ids() - old_ids
+    before = engine.embedder.calls
+    f = corpus / "volcano.txt"
+    f.write_text(f.read_text().replace("2,400 residents", "3,100 residents"))
+    report = engine.ingest([corpus])
+    assert (report.ingested, report.unchanged) == (1, 4)
+    new_ids = engine.store.chunk_ids("volcano")
+    assert engine.embedder.calls - before == len(new_ids)
+    assert new_ids != old_ids and not (old_ids - new_ids) & engine.store.all_chunk_ids()
+    assert engine.store.all_chunk_ids() == others | new_ids
+    assert "3,100 residents" in engine.search("how many residents were evacuated", k=1)[0].text
+
+
+def test_deleting_a_file_removes_exactly_its_chunks(engine, corpus):
+    gone = engine.store.chunk_ids("marathon-record") | engine.store.chunk_ids("chess-final")
+    rest = engine.store.all_chunk_ids() - gone
+    (corpus / "sport.jsonl").unlink()
+    report = engine.ingest([corpus])
+    assert report.removed == 2
+    assert engine.store.all_chunk_ids() == rest
+    assert engine.store.article("chess-final") is None
+
+
+def test_ingesting_another_folder_leaves_the_first_alone(engine, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "note.txt").write_text("Title: Ferry strike\n\nFerry crews went on strike on Tuesday over pay.")
+    report = engine.ingest([other])
+    assert (report.ingested, report.removed) == (1, 0)
+    assert engine.stats().articles == 6
+
+
+def test_a_different_model_is_refused_and_rebuild_switches(engine, corpus, tmp_path):
+    other = _engine(engine.store.index_dir, HashEmbedder(name="test/other-model"))
+    with pytest.raises(ModelMismatchError, match="test/hash-bow"):
+        other.ingest([corpus])
+    assert engine.stats().articles == 5  # nothing lost
+    report = other.ingest([corpus], rebuild=True)
+    assert report.ingested == 5 and other.store.embedder_name() == "test/other-model"
+
+
+def test_bad_files_are_reported_and_good_ones_ingested(engine, corpus):
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    (corpus / "latin1.txt").write_bytes("Title: Caf\xe9 fire\n\nA fire closed the Caf\xe9 Royal on Monday.".encode("latin-1"))
+    (corpus / "broken.json").write_text('{"title": "x", "text": "unterminated')
+    (corpus / "huge.txt").write_text("word " * 5_000_000)
+    before = engine.search("volcano eruption evacuation", k=1)[0]
+    report = engine.ingest([corpus])
+    failed = {Path(f.path).name: f.reason for f in report.files if f.status == "failed"}
+    assert set(failed) == {"empty.txt", "binary.txt", "broken.json", "huge.txt"}
+    assert "empty" in failed["empty.txt"] and "binary" in failed["binary.txt"]
+    assert "invalid JSON" in failed["broken.json"] and "too large" in failed["huge.txt"]
+    assert (report.ingested, report.unchanged, report.failed) == (1, 5, 4)
+    assert "4 failed" in report.summary()
+    assert engine.search("volcano eruption evacuation", k=1)[0] == before
+    assert engine.store.article("latin1").text.startswith("A fire closed the Café Royal")
+
+
+def test_a_file_that_turns_bad_keeps_what_it_had(engine, corpus):
+    ids = engine.store.chunk_ids("bees-counting")
+    (corpus / "science.json").write_text("{ not json")
+    report = engine.ingest([corpus])
+    assert report.failed == 1 and report.removed == 0
+    assert engine.store.chunk_ids("bees-counting") == ids
+
+
+def test_a_crash_between_chunk_write_and_commit_is_repaired(engine, corpus, monkeypatch):
+    f = corpus / "volcano.txt"
+    f.write_text(f.read_text().replace("eight kilometres", "nine kilometres"))
+    real_put = Store.put
+
+    def crash_after_chunks(self, article, chunks, vectors):
+        self._collection.upsert(ids=[c.id for c in chunks], embeddings=vectors,
+                                documents=[c.text for c in chunks],
+                                metadatas=[{"article_id": article.id, "start": c.start, "end": c.end} for c in chunks])
+        raise KeyboardInterrupt  # the process dies before the row is committed
+
+    monkeypatch.setattr(Store, "put", crash_after_chunks)
+    with pytest.raises(KeyboardInterrupt):
+        engine.ingest([corpus])
+    monkeypatch.setattr(Store, "put", real_put)
+    assert engine.store.pending() == {"volcano"}
+    report = engine.ingest([corpus])
+    assert report.ingested == 1 and not engine.store.pending()
+    article = engine.store.article("volcano")
+    assert engine.store.chunk_ids("volcano") == {c.id for c in chunk_article(article)}
+
+
+def test_second_writer_is_refused_at_once(tmp_path):
+    with writer_lock(tmp_path):
+        with pytest.raises(IndexBusyError, match="another ingestion is running"):
+            with writer_lock(tmp_path):
+                pass
+    with writer_lock(tmp_path):  # released afterwards
+        pass
+
+
+def test_duplicate_ids_across_files_are_reported_once(engine, corpus):
+    (corpus / "copy.jsonl").write_text((corpus / "sport.jsonl").read_text())
+    report = engine.ingest([corpus])
+    dup = [f for f in report.files if f.status == "duplicate"]
+    assert len(dup) == 1 and "already read" in dup[0].reason
+    assert engine.stats().articles == 5
