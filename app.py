@@ -11,7 +11,6 @@ shares, no server-side rendering, uploads capped at `MAX_UPLOAD`, no folder serv
 bounded queue so a crowd gets answers in turn or a clear "queue is full" message.
 """
 
-
 import argparse
 import os
 import sys
