@@ -1,0 +1,86 @@
+"""The chat in a real browser: headless Chromium (Debian's, driven by Playwright) asks and opens a citation."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.app_support import EVIL, serve
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT_COPY = Path("/tmp/app-screenshot.png")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}: install Debian's chromium "
+                       "(`scripts/setup.sh dev` does, as root) to run the browser test"),
+]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser")
+    s = serve(root)
+    (root / "evil").mkdir()
+    (root / "evil" / "evil.txt").write_text(EVIL)
+    s.engine.ingest([root / "evil"])
+    yield s
+    s.demo.close()
+
+
+@pytest.fixture
+def page(served):
+    from playwright.sync_api import sync_playwright
+
+    remote = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.on("request", lambda r: remote.append(r.url) if not r.url.startswith((served.url, "data:", "blob:")) else None)
+        page.on("dialog", lambda d: (remote.append(f"dialog: {d.message}"), d.dismiss()))
+        page.goto(served.url, wait_until="domcontentloaded")
+        yield page
+        browser.close()
+    assert remote == [], f"the page reached outside the app: {remote}"
+
+
+def ask(page, question):
+    page.locator("#question textarea").fill(question)
+    page.locator("#ask").click()
+
+
+def test_ask_see_the_cited_answer_and_open_its_source(page, tmp_path):
+    ask(page, "How many North Korean soldiers have been deployed to Russia?")
+    answer = page.locator("#transcript .msg.assistant .answer").last
+    answer.get_by_text("12,000 North Korean soldiers").wait_for(timeout=30_000)
+    cite = answer.locator("button.cite").first
+    assert cite.inner_text() == "[1]"
+    cite.click()
+    mark = page.locator("#source mark.cited")
+    mark.wait_for(timeout=15_000)
+    assert "12,000" in mark.inner_text()
+    assert "Ukraine questions captured" in page.locator("#source").inner_text()
+    page.locator("#open-article").click()
+    page.locator("#article mark.cited").wait_for(timeout=15_000)
+    assert "Zelenskyy said on Sunday" in page.locator("#article").inner_text()
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    shutil.copy(shot, SCREENSHOT_COPY)
+
+
+def test_article_markup_stays_inert_in_the_page(page):
+    ask(page, "How many hives did the beekeepers in Tolva count?")
+    page.locator("#transcript .answer").get_by_text("5,000 hives").wait_for(timeout=30_000)
+    page.locator("#transcript .answer button.cite").last.click()
+    page.locator("#open-article").click()
+    article = page.locator("#article .article")
+    article.wait_for(timeout=15_000)
+    text = article.inner_text()
+    assert "<script>alert('pwned')</script>" in text and "<img src=http://evil.example/y.png>" in text
+    assert "${7*7}" in text
+    assert page.locator("#article img, #article script, #transcript img, #transcript script").count() == 0
