@@ -14,7 +14,9 @@ Streaming, for terminals and chat UIs:
         print(delta, end="", flush=True)
     answer = stream.answer        # the checked Answer (iterates to the end if needed)
 
-`answer(question, hits)` is the same without streaming (the `Answerer` protocol).
+`answer(question, hits)` is the same without streaming (the `Answerer` protocol), and
+`stream_answer(answerer, question, hits)` gives any answerer this shape (the extractive
+one yields its whole text as one delta).
 
 Failures (connection refused, timeouts, HTTP 429 and 5xx, a stalled stream, a malformed
 response) never reach the user as a traceback: 429, 5xx and refused connections are
@@ -104,6 +106,14 @@ class AnswerStream:
                 pass
         assert self._answer is not None
         return self._answer
+
+
+def stream_answer(answerer: Answerer, question: str, hits: Sequence[Hit]) -> AnswerStream:
+    """Any answerer as an `AnswerStream`: streamed when it can, else its whole text as one delta."""
+    if hasattr(answerer, "stream"):
+        return answerer.stream(question, hits)  # type: ignore[attr-defined]
+    answer = answerer.answer(question, hits)
+    return AnswerStream(iter([answer.text]), lambda text, error: answer)
 
 
 class LLMAnswerer:
