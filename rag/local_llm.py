@@ -33,6 +33,9 @@ class LocalBackend:
     @cached_property
     def _loaded(self):
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a bar per weight load is noise in a CLI
 
         if not self.path.is_dir():
             raise FileNotFoundError(f"no local model at {self.path}: expected a transformers model directory "
