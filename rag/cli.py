@@ -36,17 +36,25 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--since", help="only articles published on or after this date (2025-01-01 or 2025)")
     query.add_argument("--until", help="only articles published on or before this date")
     query.add_argument("--article", help="only this article id")
+    llm = argparse.ArgumentParser(add_help=False)
+    llm.add_argument("--answerer", help="extractive (default), or openai, ollama, local: a language model "
+                                        "(RAG_ANSWERER; naming a backend also sets RAG_LLM_BACKEND)")
+    llm.add_argument("--llm-url", dest="llm_url", help="the backend's base URL (RAG_LLM_URL)")
+    llm.add_argument("--llm-model", dest="llm_model", help="model name, or a local model directory (RAG_LLM_MODEL)")
+    llm.add_argument("--llm-api-key", dest="llm_api_key", help="API key for an OpenAI-compatible endpoint (RAG_LLM_API_KEY)")
+    llm.add_argument("--llm-timeout", dest="llm_timeout", type=float, help="seconds per request and per streamed "
+                                                                           "chunk (RAG_LLM_TIMEOUT; default 30)")
+    llm.add_argument("--drop-unsupported", dest="drop_unsupported", action="store_true", default=None,
+                     help="remove generated sentences their citations do not support (RAG_DROP_UNSUPPORTED)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
     p.add_argument("paths", nargs="*", type=Path, default=[Path("corpus")], help="files or folders (default corpus/)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
     p = sub.add_parser("search", parents=[common, query], help="show the passages nearest a query")
     p.add_argument("query")
-    p = sub.add_parser("ask", parents=[common, query], help="answer a question with citations")
+    p = sub.add_parser("ask", parents=[common, query, llm], help="answer a question with citations")
     p.add_argument("question")
-    p.add_argument("--answerer", help="extractive (default) or a configured language model backend")
-    p = sub.add_parser("chat", parents=[common, query], help="a chat loop in the terminal")
-    p.add_argument("--answerer")
+    p = sub.add_parser("chat", parents=[common, query, llm], help="a chat loop in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
     return parser
 
@@ -56,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = Config.from_env().replace(index_dir=args.index_dir, model=args.model, chroma_url=args.chroma_url,
                                           k=getattr(args, "k", None))
+        config = _llm_config(args, config)
         return _run(args, config)
     except KeyboardInterrupt:
         return 130
@@ -95,28 +104,49 @@ def _run(args: argparse.Namespace, config: Config) -> int:
                 print("   " + " ".join(h.text.split())[:300])
         return 0
     if args.command == "ask":
-        answer = engine.ask(args.question, args.k, where, args.answerer)
-        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if args.json else format_answer(answer))
+        if args.json:
+            print(json.dumps(engine.ask(args.question, args.k, where).to_dict(), indent=2, ensure_ascii=False))
+        else:
+            from rag.llm import stream_answer
+
+            _print_stream(stream_answer(engine.answerer(), args.question, engine.search(args.question, args.k, where)))
         return 0
     return _chat(engine, args, where)
 
 
 def format_answer(answer) -> str:
-    lines = [answer.text]
-    lines += [f"note: {n}" for n in answer.notes]
+    return "\n".join([answer.text, *_details(answer)])
+
+
+def _print_stream(stream) -> None:
+    """Tokens as they arrive, then the checked answer where it differs, notes and citations."""
+    written = []
+    for delta in stream:
+        written.append(delta)
+        print(delta, end="", flush=True)
+    print()
+    answer = stream.answer
+    if answer.text.strip() != "".join(written).strip():
+        print(f"checked answer ({answer.answerer}): {answer.text}")
+    for line in _details(answer):
+        print(line)
+
+
+def _details(answer) -> list[str]:
+    lines = [f"note: {n}" for n in answer.notes]
     for c in answer.citations:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
         lines.append(f"  [{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}; "
                      f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
     if answer.abstained and answer.hits:
         lines.append("  searched: " + "; ".join(sorted({h.title for h in answer.hits})))
-    return "\n".join(lines)
+    return lines
 
 
 def _chat(engine, args, where) -> int:
     from rag.conversation import Conversation
 
-    conversation = Conversation(engine, k=args.k, where=where, answerer=args.answerer)
+    conversation = Conversation(engine, k=args.k, where=where)
     print("Ask about the articles (an empty line or Ctrl-D ends).")
     while True:
         try:
@@ -126,7 +156,21 @@ def _chat(engine, args, where) -> int:
             return 0
         if not question:
             return 0
-        print(format_answer(conversation.ask(question)))
+        _print_stream(conversation.stream(question))
+
+
+def _llm_config(args: argparse.Namespace, config: Config) -> Config:
+    """Language-model flags over the config; `--answerer openai` alone also selects that backend."""
+    if not hasattr(args, "answerer"):
+        return config
+    config = config.replace(answerer=args.answerer, llm_url=args.llm_url, llm_model=args.llm_model,
+                            llm_api_key=args.llm_api_key, llm_timeout=args.llm_timeout,
+                            drop_unsupported=args.drop_unsupported)
+    from rag.llm import BACKENDS
+
+    if config.answerer in BACKENDS and config.llm_backend in (None, config.answerer):
+        config = config.replace(llm_backend=config.answerer)
+    return config
 
 
 def _where(args: argparse.Namespace):

@@ -29,6 +29,14 @@ class Config:
     max_file_mb: float = 20.0
     answerer: str = "extractive"
     chroma_url: str | None = None
+    llm_backend: str | None = None  # "openai" | "ollama" | "local"; unset: no language model at all
+    llm_url: str | None = None  # base URL (openai: ".../v1"); default localhost for each backend
+    llm_model: str | None = None  # model name, or a local transformers directory for "local"
+    llm_api_key: str | None = None
+    llm_timeout: float = 30.0  # seconds per connection and per streamed chunk
+    llm_retries: int = 2  # for 429, 5xx and refused connections, before any text arrived
+    llm_max_tokens: int = 512
+    drop_unsupported: bool = False  # remove generated sentences their citations do not support
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -62,6 +70,10 @@ def _coerce(name: str, annotation: object, raw: str) -> object:
             return int(raw)
         if kind.startswith("float"):
             return float(raw)
+        if kind.startswith("bool"):
+            if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                raise ValueError
+            return raw.lower() in ("1", "true", "yes", "on")
     except ValueError:
         raise ValueError(f"RAG_{name.upper()}={raw!r}: expected {kind.split(' ')[0]}") from None
     return raw

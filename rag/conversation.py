@@ -45,3 +45,12 @@ class Conversation:
         answer = self.engine.answerer(self.answerer).answer(question, hits)
         self.history.append(question)
         return answer
+
+    def stream(self, question: str):
+        """`ask` as a `rag.llm.AnswerStream`: iterate for text deltas, then read `.answer`."""
+        from rag.llm import stream_answer
+
+        hits = self.engine.search(search_query(question, self.history), self.k, self.where)
+        stream = stream_answer(self.engine.answerer(self.answerer), question, hits)
+        self.history.append(question)
+        return stream

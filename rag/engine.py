@@ -1,8 +1,8 @@
 """The whole pipeline behind one object: ingest articles, search them, answer from them.
 
 `Engine.open(config)` builds the default parts (the configured embedding model, the store
-in `config.index_dir`, the extractive answerer); tests and other code pass their own
-parts to `Engine(...)` instead. The CLI, the chat app and the evaluation runner all go
+in `config.index_dir`, the extractive answerer and any configured language-model
+answerer, see `rag.llm`); tests and other code pass their own parts to `Engine(...)` instead. The CLI, the chat app and the evaluation runner all go
 through this one object, so they behave alike.
 """
 
@@ -34,7 +34,9 @@ class Engine:
         config = config or Config.from_env()
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size)
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
-        return cls(config, store, embedder)
+        from rag.llm import answerers_from_config
+
+        return cls(config, store, embedder, answerers_from_config(config, embedder))
 
     @property
     def retriever(self) -> Retriever:
