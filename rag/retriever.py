@@ -1,9 +1,28 @@
 """Find the passages that answer a question: `Retriever.search(query, k, where) -> list[Hit]`.
 
 The retriever embeds the query with the same model that built the index (it refuses an
-index built with another) and asks the store for the nearest chunks. `where` is a Chroma
-metadata filter over `article_id`, `source`, `date` and `date_num` (20250114), e.g.
-`{"date_num": {"$gte": 20250101}}`.
+index built with another). `mode` picks the ranking signal:
+
+- "dense": the store's nearest chunks by cosine similarity;
+- "keyword": BM25 over the chunk texts (`rag.keyword`), which finds rare names and numbers;
+- "hybrid" (default): both candidate lists, `DEPTH` deep, fused by reciprocal rank
+  (`rag.fusion`, weights `WEIGHTS`, constant `RRF_K`; tuned on the shipped sets, see
+  evals/README.md "Retrieval modes").
+
+Then, in every mode: a time expression in the question (`rag.timeexpr`, relative dates
+counted from the newest article in the index) adds a boost to articles published in that
+range, and "latest"/"most recent" adds a recency ranking; syndicated copies of one story
+fold into one hit naming every outlet (`rag.duplicates`); overlapping chunks of one article
+merge into one passage and each article is capped at `diversity.CAP` passages
+(`rag.diversity`).
+
+Scores: the fused score only *orders* hits. `Hit.score` is always the cosine similarity of
+the query and the chunk under the embedding model (computed from the stored vector for
+chunks only BM25 found), so it means the same thing in every mode and on every corpus, and
+the answerer's abstention threshold (`rag.extractive`) needs no re-tuning when the corpus
+grows. `where` is a Chroma metadata filter over `article_id`, `source`, `date` and
+`date_num` (20250114), e.g. `{"date_num": {"$gte": 20250101}}`; it applies to the dense
+and the keyword candidates alike.
 
 >>> r = Retriever.open(".rag-index")                                  # doctest: +SKIP
 >>> [(h.title[:30], round(h.score, 2)) for h in r.search("North Korean troops", k=2)]  # doctest: +SKIP
@@ -12,14 +31,25 @@ metadata filter over `article_id`, `source`, `date` and `date_num` (20250114), e
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
+from rag import diversity, duplicates, timeexpr
 from rag.config import Config
 from rag.embedding import Embedder, load_embedder
+from rag.fusion import rrf
+from rag.keyword import KeywordIndex
 from rag.store import Hit, ModelMismatchError, Store
 
-__all__ = ["Hit", "Retriever", "IndexMissingError", "make_where"]
+__all__ = ["Hit", "Retriever", "IndexMissingError", "make_where", "MODES"]
+
+MODES = ("hybrid", "dense", "keyword")
+DEPTH = 30  # candidates taken from each ranking before fusion
+RRF_K = 60.0
+WEIGHTS = {"dense": 1.0, "keyword": 1.0}
+TIME_WEIGHT = 1.0  # an article in the question's date range counts as if ranked first in one more list
+RECENCY_WEIGHT = 0.5  # "latest": a ranking of the candidates by publication date, newest first
 
 
 class IndexMissingError(FileNotFoundError):
@@ -27,7 +57,10 @@ class IndexMissingError(FileNotFoundError):
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, *, k: int = 5):
+    def __init__(self, store: Store, embedder: Embedder, *, k: int = 5, mode: str = "hybrid",
+                 keyword: KeywordIndex | None = None, today: date | None = None):
+        if mode not in MODES:
+            raise ValueError(f"retrieval mode {mode!r}: expected one of {', '.join(MODES)}")
         stored = store.embedder_name()
         if stored is not None and stored != embedder.name:
             raise ModelMismatchError(f"the index at {store.index_dir} was built with {stored!r}, "
@@ -35,6 +68,9 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.k = k
+        self.mode = mode
+        self.keyword = keyword or KeywordIndex(store)
+        self.today = today  # for relative time expressions; None: the newest article's date
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, config: Config | None = None,
@@ -46,20 +82,69 @@ class Retriever:
                                     f"`python -m rag ingest PATH --index {config.index_dir}`")
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size)
-        return cls(store, embedder, k=config.k)
+        return cls(store, embedder, k=config.k, mode=config.retrieval)
 
     def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
-        """The `k` chunks nearest to `query`, best first."""
+        """The `k` best passages for `query`, best first; see the module docstring."""
         query = query.strip()
         if not query:
             return []
-        return self.store.search(self.embedder.embed_query(query), k or self.k, where)
+        k = k or self.k
+        depth = max(DEPTH, 4 * k)
+        vector = self.embedder.embed_query(query)
+        rankings: list[tuple[list[str], float]] = []
+        found: dict[str, Hit] = {}
+        if self.mode in ("dense", "hybrid"):
+            dense = self.store.search(vector, depth, where)
+            found.update((h.chunk_id, h) for h in dense)
+            rankings.append(([h.chunk_id for h in dense], WEIGHTS["dense"]))
+        if self.mode in ("keyword", "hybrid"):
+            ids = [cid for cid, _ in self.keyword.search(query, depth, where)]
+            rankings.append((ids, WEIGHTS["keyword"]))
+            missing = [cid for cid in ids if cid not in found]
+            found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
+        rankings = [([c for c in ids if c in found], w) for ids, w in rankings]
+        rankings += self._time_rankings(query, [found[c] for c in rrf(rankings, RRF_K)])
+        ordered = [found[c] for c in rrf(rankings, RRF_K)]
+        return self._present(ordered, k)
+
+    def _time_rankings(self, query: str, candidates: list[Hit]) -> list[tuple[list[str], float]]:
+        """Extra rankings for a question that names a time ("in 2015", "last week") or asks for the latest."""
+        out = []
+        today = self.today or _as_date(self.store.newest_date()) or date.today()
+        if rng := timeexpr.parse(query, today):
+            out.append(([h.chunk_id for h in candidates if rng.contains(h.date)], TIME_WEIGHT))
+        if timeexpr.wants_latest(query):
+            dated = sorted((h for h in candidates if h.date), key=lambda h: h.date or "", reverse=True)
+            out.append(([h.chunk_id for h in dated], RECENCY_WEIGHT))
+        return out
+
+    def _present(self, ordered: list[Hit], k: int) -> list[Hit]:
+        """Copies folded, adjacent chunks merged, each article capped; the first `k`."""
+        hits = duplicates.collapse(ordered, self.store.duplicate_groups(h.article_id for h in ordered))
+        texts: dict[str, str | None] = {}
+
+        def article_text(article_id: str) -> str | None:
+            if article_id not in texts:
+                article = self.store.article(article_id)
+                texts[article_id] = article.text if article else None
+            return texts[article_id]
+
+        hits = diversity.merge_adjacent(hits, article_text)
+        return diversity.cap_per_article(hits)[:k]
 
     def as_llama_index(self, k: int | None = None, where: dict[str, Any] | None = None):
         """This retriever as a llama-index `BaseRetriever`, for its query engines."""
         from rag.llama import LlamaIndexRetriever
 
         return LlamaIndexRetriever(self, k=k or self.k, where=where)
+
+
+def _as_date(iso: str | None) -> date | None:
+    try:
+        return date.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return None
 
 
 def make_where(*, source: str | Sequence[str] | None = None, since: str | None = None, until: str | None = None,

@@ -19,7 +19,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -34,6 +34,7 @@ create table if not exists articles (
 );
 create table if not exists pending (id text primary key, since real not null);
 create table if not exists meta (key text primary key, value text not null);
+create table if not exists signatures (id text primary key, signature blob not null, canonical text not null);
 """
 
 
@@ -50,6 +51,7 @@ class Hit:
     source: str | None
     url: str | None
     span: tuple[int, int]  # (start, end) in the stored article text
+    sources: tuple[str, ...] = ()  # every outlet that carried this passage (syndicated copies); () if unknown
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,22 @@ class Store:
         now = time.time()
         with self._db() as db:
             db.executemany("insert or replace into pending values (?, ?)", [(i, now) for i in article_ids])
+            _bump_chunks_version(db)
 
     def pending(self) -> set[str]:
         with self._db() as db:
             return {r[0] for r in db.execute("select id from pending")}
+
+    def put_signature(self, article_id: str, signature: np.ndarray, canonical: str) -> None:
+        """Keep a (pending) article's MinHash signature and the canonical article it copies (itself if none).
+
+        Written while the article is marked pending, so a crash before its row is committed
+        re-processes it and writes this again.
+        """
+        with self._db() as db:
+            _forget_signature(db, article_id)
+            db.execute("insert into signatures values (?, ?, ?)",
+                       (article_id, np.asarray(signature, dtype=np.uint64).tobytes(), canonical))
 
     def put(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Store an article's chunks, drop chunks it no longer has, then commit its row."""
@@ -133,6 +147,7 @@ class Store:
                  article.url, article.author, article.text, len(chunks), time.time()))
             db.execute("delete from pending where id = ?", (article.id,))
             db.execute("insert or replace into meta values ('last_ingested', ?)", (str(time.time()),))
+            _bump_chunks_version(db)
 
     def remove(self, article_id: str) -> int:
         """Delete an article and all its chunks; returns how many chunks went."""
@@ -141,6 +156,8 @@ class Store:
         with self._db() as db:
             db.execute("delete from articles where id = ?", (article_id,))
             db.execute("delete from pending where id = ?", (article_id,))
+            _forget_signature(db, article_id)
+            _bump_chunks_version(db)
         return len(ids)
 
     def clear(self) -> None:
@@ -152,6 +169,8 @@ class Store:
             db.execute("delete from articles")
             db.execute("delete from pending")
             db.execute("delete from meta")
+            db.execute("delete from signatures")
+            _bump_chunks_version(db)
 
     def _delete_ids(self, ids: Iterable[str]) -> None:
         ids = sorted(ids)
@@ -192,6 +211,72 @@ class Store:
             n = db.execute("select count(*) from articles").fetchone()[0]
         last = self.meta("last_ingested")
         return IndexStats(n, self._collection.count(), float(last) if last else None, self.embedder_name())
+
+    def chunks_version(self) -> str:
+        """Changes whenever the set of stored chunks may have changed (the keyword index follows it)."""
+        return self.meta("chunks_version") or "initial"
+
+    def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(chunk id, text, metadata) of every stored chunk."""
+        total, step = self._collection.count(), 5_000
+        for offset in range(0, total, step):
+            got = self._collection.get(include=["documents", "metadatas"], limit=step, offset=offset)
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+
+    def hits(self, chunk_ids: Sequence[str], vector: np.ndarray | None = None) -> list[Hit]:
+        """The stored chunks as `Hit`s, in the given order; scored by cosine with `vector` when given."""
+        if not chunk_ids:
+            return []
+        include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
+        got = self._collection.get(ids=list(chunk_ids), include=include)
+        rows = {cid: i for i, cid in enumerate(got["ids"])}
+        out = []
+        for cid in chunk_ids:
+            if (i := rows.get(cid)) is None:
+                continue  # deleted since it was found
+            score = 0.0
+            if vector is not None:
+                e = np.asarray(got["embeddings"][i], dtype=np.float32)
+                score = float(e @ vector / ((np.linalg.norm(e) * np.linalg.norm(vector)) or 1.0))
+            out.append(_hit(got["documents"][i], got["metadatas"][i], cid, 1.0 - score))
+        return out
+
+    def signatures(self) -> tuple[list[str], np.ndarray, list[str]]:
+        """(article ids, their signatures as rows, their canonical ids) for duplicate detection."""
+        with self._db() as db:
+            rows = db.execute("select id, signature, canonical from signatures order by id").fetchall()
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.uint64), []
+        return ([r[0] for r in rows], np.stack([np.frombuffer(r[1], dtype=np.uint64) for r in rows]),
+                [r[2] for r in rows])
+
+    def duplicate_groups(self, article_ids: Iterable[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """article id -> (its canonical id, the sources of every copy, canonical's first) for the given ids."""
+        ids = sorted(set(article_ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        with self._db() as db:
+            canon = dict(db.execute(f"select id, canonical from signatures where id in ({marks})", ids).fetchall())
+            groups = sorted(set(canon.values()))
+            gm = ",".join("?" * len(groups))
+            members = db.execute(
+                f"select s.canonical, a.source, s.id = s.canonical from signatures s join articles a on a.id = s.id "
+                f"where s.canonical in ({gm}) order by 3 desc, a.date, s.id", groups).fetchall() if groups else []
+            own = dict(db.execute(f"select id, source from articles where id in ({marks})", ids).fetchall())
+        sources: dict[str, list[str]] = {}
+        for c, src, _ in members:
+            if src and src not in sources.setdefault(c, []):
+                sources[c].append(src)
+        out = {}
+        for aid in ids:
+            c = canon.get(aid, aid)
+            out[aid] = (c, tuple(sources.get(c) or ([own[aid]] if own.get(aid) else [])))
+        return out
+
+    def newest_date(self) -> str | None:
+        with self._db() as db:
+            return db.execute("select max(date) from articles").fetchone()[0]
 
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         if k <= 0 or self._collection.count() == 0:
@@ -234,6 +319,20 @@ class _Tx:
                 self._conn.commit()
             else:
                 self._conn.rollback()
+
+
+def _bump_chunks_version(db: sqlite3.Connection) -> None:
+    import uuid
+
+    db.execute("insert or replace into meta values ('chunks_version', ?)", (uuid.uuid4().hex,))
+
+
+def _forget_signature(db: sqlite3.Connection, article_id: str) -> None:
+    """Drop an article's signature; copies it was canonical for elect the first of them instead."""
+    db.execute("delete from signatures where id = ?", (article_id,))
+    heirs = [r[0] for r in db.execute("select id from signatures where canonical = ? order by id", (article_id,))]
+    if heirs:
+        db.execute("update signatures set canonical = ? where canonical = ?", (heirs[0], article_id))
 
 
 def date_number(iso: str | None) -> int | None:
