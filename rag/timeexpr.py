@@ -4,7 +4,8 @@
 (ISO `since`/`until`, both inclusive) or `None`; `wants_latest(question)` says whether the
 question asks for the newest reporting ("latest", "most recent", "currently").
 
-Understood: a year ("in 2015", "2015's"), a month with or without a year ("in January
+Understood: a year after a preposition ("in 2015", "by early 2011"; a year used as a
+modifier, "the 2014 Winter Paralympics", names an event and is left alone), a month with or without a year ("in January
 2025", "in May" = the most recent May up to `today`), an ISO date or "January 14, 2025",
 and relative phrases ("today", "yesterday", "this/last week", "this/last month", "this/last
 year", "N days/weeks/months ago", "the past N days"). Relative phrases count from `today`;
@@ -12,8 +13,8 @@ the retriever passes the newest publication date in the index as `today`, becaus
 archive's "last week" is the week before its newest news, not the week before the clock.
 
 How it is used (see `rag.retriever`): the range is a *boost*, never a hard filter, because
-a year in a question may name when an event happened rather than when it was reported
-("the 2010 earthquake" asked of an article from 2011). Only the user's own filters
+even "in 2015" may say when something happened rather than when it was reported ("the
+band he formed in 1993" asked of a 2013 interview). Only the user's own filters
 (`where`: --since/--until, the chat's date boxes) exclude articles.
 
 What it leaves out: seasons, quarters, "the day after ...", and time zones.
@@ -134,6 +135,9 @@ _RULES = [
     (r"\b(?:the\s+)?(?:past|last)\s+(\d+|two|three|four|five|six|seven|eight|nine|ten|few|several)\s+(days|weeks|months|years)\b", _past),
     (r"\b(this|last|previous|past)\s+(week|month|year)\b", _this_last),
     (r"\b(?:in|during|of|since|from|by)\s+" + _MONTH + r"\b(?!\s+\d)", _month_only),
-    (r"(?<![\d,.$£€])\b" + _YEAR + r"\b(?![\d,]|\s*(?:%|percent|people|km|kilomet|miles|tons|troops|soldiers))",
+    # A year counts only after a preposition ("in 2015", "by early 2011"): "the 2014 Winter
+    # Paralympics" names an event, which may well have been reported the year before.
+    (r"\b(?:in|during|since|from|by|of|around|through|throughout|until|before|after)\s+"
+     r"(?:(?:early|late|mid|the\s+end\s+of|the\s+start\s+of)[\s-]+)?" + _YEAR + r"\b(?!\d|,\d)",
      lambda m, t: (date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31))),
 ]
