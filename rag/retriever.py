@@ -10,8 +10,9 @@ index built with another). `mode` picks the ranking signal:
   evals/README.md "Retrieval modes").
 
 Then, in every mode: a time expression in the question (`rag.timeexpr`, relative dates
-counted from the newest article in the index) adds a boost to articles published in that
-range, and "latest"/"most recent" adds a recency ranking; syndicated copies of one story
+counted from the newest article in the index) multiplies the fused score of articles
+published in that range by 1 + `TIME_BOOST` (a boost, not a filter: only `where` excludes),
+and "latest"/"most recent" raises the leading candidates by their date rank, newest most; syndicated copies of one story
 fold into one hit naming every outlet (`rag.duplicates`); overlapping chunks of one article
 merge into one passage and each article is capped at `diversity.CAP` passages
 (`rag.diversity`).
@@ -48,8 +49,9 @@ MODES = ("hybrid", "dense", "keyword")
 DEPTH = 30  # candidates taken from each ranking before fusion
 RRF_K = 60.0
 WEIGHTS = {"dense": 1.0, "keyword": 2.5}  # BM25 weighted up: the sets ask for names and numbers
-TIME_WEIGHT = 1.0  # an article in the question's date range counts as if ranked first in one more list
-RECENCY_WEIGHT = 0.5  # "latest": a ranking of the candidates by publication date, newest first
+TIME_BOOST = 0.3  # fused score x 1.3 for articles published in the question's date range
+RECENCY_BOOST = 0.3  # "latest": up to x 1.3 for the newest of the leading candidates, by date rank
+RECENCY_POOL = 10  # only the leading candidates are reordered by date: recency never lifts the irrelevant
 
 
 class IndexMissingError(FileNotFoundError):
@@ -103,21 +105,26 @@ class Retriever:
             rankings.append((ids, WEIGHTS["keyword"]))
             missing = [cid for cid in ids if cid not in found]
             found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
-        rankings = [([c for c in ids if c in found], w) for ids, w in rankings]
-        rankings += self._time_rankings(query, [found[c] for c in rrf(rankings, RRF_K)])
-        ordered = [found[c] for c in rrf(rankings, RRF_K)]
+        fused = rrf([([c for c in ids if c in found], w) for ids, w in rankings], RRF_K)
+        fused = self._time_boost(query, fused, found)
+        ordered = [found[c] for c in sorted(fused, key=lambda c: -fused[c])]
         return self._present(ordered, k)
 
-    def _time_rankings(self, query: str, candidates: list[Hit]) -> list[tuple[list[str], float]]:
-        """Extra rankings for a question that names a time ("in 2015", "last week") or asks for the latest."""
-        out = []
+    def _time_boost(self, query: str, fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
+        """Fused scores raised for a question that names a time ("in 2015", "last week") or asks for the latest."""
+        fused = dict(fused)
         today = self.today or _as_date(self.store.newest_date()) or date.today()
         if rng := timeexpr.parse(query, today):
-            out.append(([h.chunk_id for h in candidates if rng.contains(h.date)], TIME_WEIGHT))
+            for c in fused:
+                if rng.contains(found[c].date):
+                    fused[c] *= 1 + TIME_BOOST
         if timeexpr.wants_latest(query):
-            dated = sorted((h for h in candidates if h.date), key=lambda h: h.date or "", reverse=True)
-            out.append(([h.chunk_id for h in dated], RECENCY_WEIGHT))
-        return out
+            pool = sorted(fused, key=lambda c: -fused[c])[:RECENCY_POOL]
+            dates = sorted({found[c].date[:10] for c in pool if found[c].date})
+            for c in pool:
+                if found[c].date and len(dates) > 1:
+                    fused[c] *= 1 + RECENCY_BOOST * dates.index(found[c].date[:10]) / (len(dates) - 1)
+        return fused
 
     def _present(self, ordered: list[Hit], k: int) -> list[Hit]:
         """Copies folded, adjacent chunks merged, each article capped; the first `k`."""
