@@ -137,8 +137,14 @@ class Retriever:
                 texts[article_id] = article.text if article else None
             return texts[article_id]
 
-        hits = diversity.merge_adjacent(hits, article_text)
-        return diversity.cap_per_article(hits)[:k]
+        # Grow the candidate prefix until it yields k passages, so that a top hit absorbs its
+        # neighbours among the leading candidates only, not chunks that ranked fortieth.
+        out: list[Hit] = []
+        for n in range(1, len(hits) + 1):
+            out = diversity.cap_per_article(diversity.merge_adjacent(hits[:n], article_text))
+            if len(out) >= k:
+                break
+        return out[:k]
 
     def as_llama_index(self, k: int | None = None, where: dict[str, Any] | None = None):
         """This retriever as a llama-index `BaseRetriever`, for its query engines."""
