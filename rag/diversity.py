@@ -18,6 +18,7 @@ from rag.store import Hit
 
 CAP = 2  # passages per article in one result list
 GAP = 2  # characters between two spans that still count as touching (a space, a newline)
+MAX_CHARS = 2000  # a merged passage stays about two chunks long: longer ones gave the answerer more to misread
 
 
 def merge_adjacent(hits: Sequence[Hit], article_text: Callable[[str], str | None]) -> list[Hit]:
@@ -42,6 +43,9 @@ def _merge_once(hits: Sequence[Hit], article_text: Callable[[str], str | None]) 
         start, end = min(m.span[0], h.span[0]), max(m.span[1], h.span[1])
         text = article_text(h.article_id)
         if text is None or (start, end) == m.span:
+            continue
+        if end - start > MAX_CHARS:
+            merged.append(h)  # too long together: kept apart (the per-article cap still applies)
             continue
         merged[i] = replace(m, text=text[start:end], span=(start, end), score=max(m.score, h.score))
     return merged
