@@ -11,7 +11,8 @@ evidence, whether the answer is right, its token F1, citation counts and abstent
 - answers (answerable questions, quizzes apart): accuracy and token F1; quiz accuracy;
 - citations after ALCE: precision over the citations of answerable questions, recall over
   the sentences of every answer given (`judge` takes the support judge to use);
-- abstention: P/R/F1 of "cannot answer" with unanswerable questions as the positive class;
+- abstention: how often it abstained, and P/R/F1 of "cannot answer" with unanswerable
+  questions as the positive class (where the set has any);
 - latency: p50/p95 of retrieve, answer and total seconds.
 """
 
@@ -113,9 +114,10 @@ def metrics(judgements: Sequence[Judgement], k: int) -> dict[str, Any]:
         supported, sentences = map(sum, zip(*(j.supported for j in answered)))
         out["citations"] = {"precision": precise / cites if cites else 0.0, "citations": cites,
                             "recall": supported / sentences if sentences else 0.0, "sentences": sentences}
-        out["abstention"] = {**m.abstention([j.abstained for j in answered], [not j.answerable for j in answered]),
-                             "abstained": sum(j.abstained for j in answered),
-                             "unanswerable": sum(not j.answerable for j in answered)}
+        unanswerable = sum(not j.answerable for j in answered)
+        out["abstention"] = {"abstained": sum(j.abstained for j in answered), "unanswerable": unanswerable}
+        if unanswerable:  # without a positive class, P/R/F1 say nothing
+            out["abstention"].update(m.abstention([j.abstained for j in answered], [not j.answerable for j in answered]))
         out["overall_accuracy"] = m.mean(1.0 if j.correct else 0.0 for j in answered)
     stages = ("retrieve", "answer", "total")
     out["latency"] = {s: {"p50": m.percentile([j.timings[s] for j in judgements], 50),
