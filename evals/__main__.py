@@ -46,9 +46,12 @@ def _run(args: argparse.Namespace, engine) -> int:
     if args.k < 1:
         raise SetError(f"--k {args.k}: expected a positive number of passages")
     engine = engine or open_engine(corpus, args.index)
+    try:
+        engine.answerer(args.answerer)  # an unknown answerer fails before anything is ingested
+    except KeyError as e:
+        raise SetError(f"--answerer: {e.args[0]}") from None
     ingest(engine, corpus)
     check_article_ids(eval_set, lambda a: engine.store.article(a) is not None)
-    engine.answerer(args.answerer)  # an unknown answerer fails before any question is asked
     records = run_set(eval_set, engine, k=args.k, answerer=args.answerer)
     out = Path(args.out or Path("runs") / f"{Path(args.set).stem}-k{args.k}")
     write_run(out / RUN_FILE, run_meta(eval_set, engine, corpus, args.k, args.answerer), records)

@@ -77,3 +77,9 @@ def test_cli_exits_2_on_an_article_id_the_index_lacks(tmp_path, engine, capsys):
     err = capsys.readouterr().err
     assert f"{path}:2: field 'article_ids': 'no-such-article' not in the index" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_cli_exits_2_on_an_unknown_answerer(tmp_path, engine, capsys):
+    path = write(tmp_path, GOOD)
+    assert main(["run", str(path), "--corpus", str(FIXTURES / "corpus"), "--answerer", "oracle"], engine=engine) == 2
+    assert "--answerer: no answerer 'oracle'; available: extractive" in capsys.readouterr().err
