@@ -86,8 +86,11 @@ def plot(metrics: dict[str, Any], judgements: Sequence[Judgement], folder: Path)
         plt.close(fig)
         written.append(folder / "hit_at_k.png")
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    for stage in ("retrieve", "answer", "total"):
-        ax.hist([j.timings[stage] * 1000 for j in judgements], bins=20, alpha=0.5, label=stage)
+    ms = {stage: [j.timings[stage] * 1000 for j in judgements] for stage in ("retrieve", "answer", "total")}
+    top = max((max(v) for v in ms.values() if v), default=1.0) or 1.0
+    bins = [top * i / 20 for i in range(21)]  # shared bins, so the stages compare bar for bar
+    for stage, values in ms.items():
+        ax.hist(values, bins=bins, alpha=0.5, label=stage)
     ax.set(xlabel="milliseconds per question", ylabel="questions", title="Latency by stage")
     ax.legend()
     fig.tight_layout()
