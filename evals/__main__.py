@@ -4,6 +4,7 @@
     python -m evals run path/to/beir_dir            # a BEIR folder brings its corpus
     python -m evals score runs/NAME [--json]
     python -m evals compare runs/A runs/B
+    python -m evals calibrate SET.jsonl [SET.jsonl ...] --corpus PATH [PATH ...]
 
 A bad set (missing field, wrong type, gold article id not in the index, missing corpus
 path) exits with code 2 and a message naming the file, line and field.
@@ -26,7 +27,7 @@ def main(argv: Sequence[str] | None = None, *, engine=None) -> int:
     """Entry point; tests pass `engine` (e.g. with a fake embedder) instead of the default one."""
     args = _parser().parse_args(argv)
     try:
-        return args.func(args, engine) if args.command == "run" else args.func(args)
+        return args.func(args, engine) if args.command in ("run", "calibrate") else args.func(args)
     except (SetError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return BAD_INPUT
@@ -88,6 +89,26 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace, engine) -> int:
+    from evals.calibrate import Setting, collect, grid, table, utility
+    from evals.run import ingest, open_engine
+    from evals.sets import load_set
+    from rag.extractive import NEAR_BEST, THRESHOLD, WEIGHTS
+
+    items = [item for path in args.sets for item in load_set(path).items if item.kind == "qa"]
+    corpus = [Path(p) for p in args.corpus]
+    engine = engine or open_engine(corpus, args.index)
+    ingest(engine, corpus)
+    rows = collect(items, engine, args.k)
+    settings = grid(rows, NEAR_BEST)
+    fit, check = rows[0::2], rows[1::2]
+    current = Setting(WEIGHTS, THRESHOLD, utility(fit, WEIGHTS, THRESHOLD, NEAR_BEST),
+                      utility(check, WEIGHTS, THRESHOLD, NEAR_BEST), utility(rows, WEIGHTS, THRESHOLD, NEAR_BEST))
+    print(f"{len(items)} questions ({sum(not i.answerable for i in items)} unanswerable), k={args.k}")
+    print(table(settings, current))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m evals", description="Evaluate retrieval and answers on an eval set.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -108,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("run_a")
     c.add_argument("run_b")
     c.set_defaults(func=_compare)
+    cal = sub.add_parser("calibrate", help="fit the extractive answerer's weights and threshold on question sets")
+    cal.add_argument("sets", nargs="+", type=Path, help="question sets with answerable and unanswerable questions")
+    cal.add_argument("--corpus", nargs="+", required=True, help="article files or folders the sets are about")
+    cal.add_argument("--index", type=Path, help="index folder (default runs/.index-<hash of corpus paths>)")
+    cal.add_argument("--k", type=int, default=5, help="passages per question")
+    cal.set_defaults(func=_calibrate)
     return p
 
 

@@ -101,7 +101,7 @@ class ExtractiveAnswerer:
                 if key in seen or len(text.split()) < 4:
                     continue
                 seen.add(key)
-                match = answer_type_match(info, text)
+                match = answer_type_match(info, text, h.text)
                 if not year_match(asked_years, h.text, h.date):
                     match *= YEAR_MISMATCH
                 if match > 0:

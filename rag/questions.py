@@ -129,11 +129,14 @@ _GENERIC_COUNTED = frozenset(stem(w) for w in "people person persons individuals
                               "cases victims residents".split())
 
 
-def answer_type_match(info: QuestionInfo, sentence: str) -> float:
+def answer_type_match(info: QuestionInfo, sentence: str, passage: str = "") -> float:
     """1.0 when `sentence` holds what the question asks for, 0.0 when it cannot answer it.
 
-    In between for a count whose noun the sentence names differently ("how many people"
-    answered by "two fishermen"): plausible, so kept, but ranked below a direct match.
+    In between for a count whose noun the sentence names differently ("how many pupils"
+    answered by "1,709 children"): plausible, so kept, but ranked below a direct match.
+    Not when the passage around it names the counted thing without a number: then the
+    passage speaks of it and does not count it ("ballistic missiles it has supplied"), and
+    a number elsewhere counts something else.
     """
     if info.kind == "count" and info.focus:
         q_low = info.text.lower()
@@ -143,7 +146,8 @@ def answer_type_match(info: QuestionInfo, sentence: str) -> float:
         if info.focus in _GENERIC_COUNTED or _number_near(sentence, info.focus):
             return 1.0
         # The counted noun is there but no number goes with it: the number counts something else.
-        return 0.0 if info.focus in {stem(w) for w in _WORD.findall(sentence)} else 0.85
+        named = {stem(w) for w in _WORD.findall(sentence + " " + passage)}
+        return 0.0 if info.focus in named else 0.85
     return 1.0 if has_answer_type(info, sentence) else 0.0
 
 
