@@ -199,8 +199,11 @@ class Store:
         result = self._collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
                                         n_results=k, where=where or None,
                                         include=["documents", "metadatas", "distances"])
+        # A chunk that another process deleted after this one loaded its vector index comes back
+        # with neither document nor metadata: it is gone, so it is no hit (readers never fail).
         return [_hit(doc, meta, cid, dist) for cid, doc, meta, dist in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])]
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+            if doc is not None and meta is not None]
 
     # -- meta -----------------------------------------------------------------------------
 
