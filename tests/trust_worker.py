@@ -2,7 +2,7 @@
 
     python -m tests.trust_worker ingest INDEX PATH... [--delay S]   # prints "started", then the summary
     python -m tests.trust_worker report INDEX [--ingest PATH] [QUERY...]  # one JSON object
-    python -m tests.trust_worker serve ROOT PORT [--fast]           # the chat app on the fixture corpus
+    python -m tests.trust_worker serve ROOT PORT [--facts N]        # the chat app: fixtures + N fact articles
 
 Crash and concurrency tests need a real second process: a SIGKILL ends only what it kills,
 and Chroma caches clients per process, so only a fresh process shows what is on disk.
@@ -69,11 +69,30 @@ def report(index: Path, queries: list[str], ingest_first: Path | None = None) ->
     return 0
 
 
-def serve(root: Path, port: int) -> int:
+TOWNS = ["Arlo", "Brena", "Corvik", "Dunmere", "Eskel", "Farrow", "Galen", "Hestra", "Ilmar", "Jorvik"]
+EVENTS = ["lantern parade", "cheese fair", "kite festival", "boat race", "apple market"]
+
+
+def fact(i: int) -> tuple[str, str, str]:
+    """Article text, question and expected answer for fact i: 50 distinct facts for 50 sessions."""
+    town, event, count = TOWNS[i % 10], EVENTS[i // 10 % 5], 1000 + 37 * i
+    text = (f"Title: {town} {event}\nDate: 2024-09-{1 + i % 28:02d}\nSource: Fact Wire\n\n"
+            f"The {town} {event} drew {count:,} visitors on Saturday, the organisers said.\n\n"
+            f"Stalls lined the main square of {town} until late in the evening.\n")
+    return text, f"How many visitors did the {town} {event} draw?", f"{count:,} visitors"
+
+
+def serve(root: Path, port: int, facts: int) -> int:
     import app
     from tests.app_support import fake_engine
 
     engine = fake_engine(root)
+    if facts:
+        folder = root / "facts"
+        folder.mkdir()
+        for i in range(facts):
+            (folder / f"fact{i:03d}.txt").write_text(fact(i)[0])
+        engine.ingest([folder])
     upload_dir = root / "index" / "uploads"
     demo = app.build_app(engine, upload_dir)
     app.launch(demo, "127.0.0.1", port, [root / "index", upload_dir], block=False, quiet=True)
@@ -99,7 +118,12 @@ def main(argv: list[str]) -> int:
             rest = rest[:i] + rest[i + 2:]
         return report(Path(rest[0]), rest[1:], first)
     if command == "serve":
-        return serve(Path(rest[0]), int(rest[1]))
+        facts = 0
+        if "--facts" in rest:
+            i = rest.index("--facts")
+            facts = int(rest[i + 1])
+            rest = rest[:i] + rest[i + 2:]
+        return serve(Path(rest[0]), int(rest[1]), facts)
     raise SystemExit(f"unknown command {command!r}: expected ingest, report or serve")
 
 
