@@ -213,3 +213,6 @@ def test_a_second_writer_is_refused_at_once_while_readers_go_on(tmp_path):
     assert report["pending"] == []
     expected = {c for c in expected_chunk_ids(first) if c.split("@")[0] >= "a0010"} | expected_chunk_ids(second)
     assert sorted(report["chunk_ids"]) == sorted(expected)
+    # The reader opened before all this finds what the other process wrote, without a restart.
+    for q, article in queries(second, rng, 6).items():
+        assert engine.search(q, k=3)[0].article_id == article
