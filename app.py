@@ -137,7 +137,8 @@ def refuse_foreign_origin(request) -> None:
     if origin is None or request.method in _SAFE_METHODS:
         return
     parts = urlsplit(origin)
-    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc.lower() == request.headers.get("host", "").lower():
+    host = request.headers.get("host", "").lower()
+    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc.lower() == host:
         return
     raise HTTPException(status_code=403, detail=f"cross-origin request refused (Origin: {origin[:100]})")
 

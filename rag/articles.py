@@ -13,8 +13,8 @@ decides whether to go on. Hostile input is bounded: a file over `max_bytes` (HTM
 parser used is close to linear in its input), JSON nested deeper than Python's recursion
 limit is an `ArticleError`, and HTML elements a browser would not show (`hidden`,
 `display:none`, `visibility:hidden`, `<template>`) are dropped before extraction so that
-invisible text never becomes article text. What it leaves out: PDF and Word files, and per-site parsing
-beyond what trafilatura does.
+invisible text never becomes article text. What it leaves out: PDF and Word files, and
+per-site parsing beyond what trafilatura does.
 """
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ def load_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_0
         raise ArticleError(where, f"too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm") and size > MAX_HTML_BYTES:
-        raise ArticleError(where, f"too large for HTML: {size / 1e6:.1f} MB, the limit is {MAX_HTML_BYTES / 1e6:.1f} MB")
+        raise ArticleError(where, f"too large for HTML: {size / 1e6:.1f} MB, "
+                                  f"the limit is {MAX_HTML_BYTES / 1e6:.1f} MB")
     text = decode(path.read_bytes(), where)
     if not text.strip():
         raise ArticleError(where, "no text (only whitespace)")

@@ -47,7 +47,8 @@ def article_text(i: int, version: int, rng: random.Random) -> str:
                  f"Officials in {name} said the {thing} collection drew {100 * (i + 1) + version} visitors."]
     for _ in range(rng.randint(0, 20)):  # 0-20 more sentences of varied words: one to three chunks
         sentences.append(" ".join(rng.sample(VOCABULARY, 9)).capitalize() + ".")
-    return f"Title: {name} opens its {topic}\nDate: 2024-05-{1 + i % 28:02d}\nSource: Valley Post\n\n" + " ".join(sentences)
+    header = f"Title: {name} opens its {topic}\nDate: 2024-05-{1 + i % 28:02d}\nSource: Valley Post\n\n"
+    return header + " ".join(sentences)
 
 
 def make_corpus(folder: Path, n: int, rng: random.Random, *, start: int = 0, version: int = 0) -> None:

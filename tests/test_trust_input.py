@@ -127,7 +127,8 @@ HIDDEN_HTML = """<html><head><title>Bridge approved</title>
 <template><p>HIDDENTEMPLATE Template content is never rendered by the browser at all.</p></template>
 <noscript>HIDDENNOSCRIPT Enable JavaScript to read this paragraph of the article.</noscript>
 {body}</article></body></html>"""
-BODY = "<p>" + " ".join(["The council approved the new bridge over the river on Monday after a long debate."] * 4) + "</p>"
+BODY = "<p>" + " ".join(["The council approved the new bridge over the river on Monday after a long debate."] * 4)
+BODY += "</p>"
 
 
 def test_html_scripts_and_hidden_text_do_not_become_article_text(tmp_path):
