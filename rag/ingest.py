@@ -107,6 +107,10 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"cannot read: {e.strerror or e}"))
             continue
+        except Exception as e:  # a parser bug on hostile input fails this file, not the whole run
+            plan.failed_files.add(str(path))
+            record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
+            continue
         fresh, duplicates = [], []
         for article in articles:
             if article.id in plan.seen_ids:

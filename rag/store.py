@@ -9,12 +9,19 @@ Writes are ordered so that a crash at any point is repaired by the next run: an 
 is first marked pending, its new chunks are upserted, chunks it no longer has are
 deleted, and only then is its row written and the mark cleared in one transaction. A
 pending article is always re-processed (or removed) next time.
+
+Readers in other processes: Chroma keeps its vector index in memory per process, so a
+running app would not find chunks that a `rag ingest` in another process added. Every
+write stamps `meta.written`; a search that finds another process's stamp reopens Chroma
+first (one SQLite read per search; the reopen only after such a write).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
@@ -74,6 +81,7 @@ class Store:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         settings = Settings(anonymized_telemetry=False)
+        self._chroma_url = chroma_url
         if chroma_url:
             from urllib.parse import urlparse
 
@@ -88,6 +96,28 @@ class Store:
         self._db_path = self.index_dir / "articles.sqlite3"
         with self._db() as db:
             db.executescript(SCHEMA)
+        self._reopen_lock = threading.Lock()
+        self._seen_write = self.meta("written")
+
+    def _stamp_write(self, db: sqlite3.Connection) -> None:
+        self._seen_write = f"{os.getpid()}-{time.time_ns()}"
+        db.execute("insert or replace into meta values ('written', ?)", (self._seen_write,))
+
+    def _refresh(self) -> None:
+        """Reopen Chroma when another process has written since this one last looked."""
+        if self._chroma_url or self.meta("written") == self._seen_write:
+            return
+        import chromadb
+
+        with self._reopen_lock:
+            written = self.meta("written")
+            if written == self._seen_write:
+                return
+            settings = self._client.get_settings()
+            self._client.close()  # the last client of this path stops Chroma's in-memory index
+            self._client = chromadb.PersistentClient(path=str(self.index_dir / "chroma"), settings=settings)
+            self._collection = self._client.get_collection(self.collection_name)
+            self._seen_write = written
 
     # -- model identity -------------------------------------------------------------------
 
@@ -148,6 +178,7 @@ class Store:
             db.execute("delete from pending where id = ?", (article.id,))
             db.execute("insert or replace into meta values ('last_ingested', ?)", (str(time.time()),))
             _bump_chunks_version(db)
+            self._stamp_write(db)
 
     def remove(self, article_id: str) -> int:
         """Delete an article and all its chunks; returns how many chunks went."""
@@ -158,6 +189,7 @@ class Store:
             db.execute("delete from pending where id = ?", (article_id,))
             _forget_signature(db, article_id)
             _bump_chunks_version(db)
+            self._stamp_write(db)
         return len(ids)
 
     def clear(self) -> None:
@@ -171,6 +203,7 @@ class Store:
             db.execute("delete from meta")
             db.execute("delete from signatures")
             _bump_chunks_version(db)
+            self._stamp_write(db)
 
     def _delete_ids(self, ids: Iterable[str]) -> None:
         ids = sorted(ids)
@@ -218,6 +251,7 @@ class Store:
 
     def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(chunk id, text, metadata) of every stored chunk."""
+        self._refresh()
         total, step = self._collection.count(), 5_000
         for offset in range(0, total, step):
             got = self._collection.get(include=["documents", "metadatas"], limit=step, offset=offset)
@@ -227,12 +261,13 @@ class Store:
         """The stored chunks as `Hit`s, in the given order; scored by cosine with `vector` when given."""
         if not chunk_ids:
             return []
+        self._refresh()
         include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
         got = self._collection.get(ids=list(chunk_ids), include=include)
         rows = {cid: i for i, cid in enumerate(got["ids"])}
         out = []
         for cid in chunk_ids:
-            if (i := rows.get(cid)) is None:
+            if (i := rows.get(cid)) is None or got["documents"][i] is None or got["metadatas"][i] is None:
                 continue  # deleted since it was found
             score = 0.0
             if vector is not None:
@@ -279,13 +314,23 @@ class Store:
             return db.execute("select max(date) from articles").fetchone()[0]
 
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+        self._refresh()
         if k <= 0 or self._collection.count() == 0:
             return []
-        result = self._collection.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
-                                        n_results=k, where=where or None,
-                                        include=["documents", "metadatas", "distances"])
+        collection = self._collection
+        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where or None,
+                     include=["documents", "metadatas", "distances"])
+        try:
+            result = collection.query(**query)
+        except Exception:
+            if collection is self._collection:
+                raise
+            result = self._collection.query(**query)  # another thread reopened Chroma under this query
+        # A chunk that another process deleted after this one loaded its vector index comes back
+        # with neither document nor metadata: it is gone, so it is no hit (readers never fail).
         return [_hit(doc, meta, cid, dist) for cid, doc, meta, dist in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])]
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+            if doc is not None and meta is not None]
 
     # -- meta -----------------------------------------------------------------------------
 
