@@ -18,7 +18,10 @@ part of each chunk's indexed text).
 from __future__ import annotations
 
 import json
+import os
+import threading
 import shutil
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,55 +47,67 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """One built index: readers take it whole, so ids, metadata and BM25 always belong together."""
+
+    version: str | None
+    bm25: Any
+    ids: list[str]
+    metas: list[dict[str, Any]]
+
+
 class KeywordIndex:
-    """BM25 over a store's chunks, rebuilt lazily whenever the store's chunk set changes."""
+    """BM25 over a store's chunks, rebuilt lazily whenever the store's chunk set changes.
+
+    Safe to share between the threads of a server: one thread rebuilds under a lock while
+    the others wait for it, and a search reads a single immutable snapshot.
+    """
 
     def __init__(self, store: Store, *, title_repeat: int = TITLE_REPEAT):
         self.store = store
         self.title_repeat = title_repeat
         self.dir = Path(store.index_dir) / "keyword"
-        self._version: str | None = None
-        self._bm25 = None
-        self._ids: list[str] = []
-        self._metas: list[dict[str, Any]] = []
+        self._snapshot = _Snapshot(None, None, [], [])
+        self._lock = threading.Lock()
         self.builds = 0  # how many times the index was (re)built in this process: tests assert on it
 
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the `k` best chunks for `query` that pass `where`, best first."""
-        self._refresh()
-        if self._bm25 is None or k <= 0:
+        snap = self._current()
+        if snap.bm25 is None or k <= 0:
             return []
-        tokens = [t for t in tokenize([query])[0] if t in self._bm25.vocab_dict]
+        tokens = [t for t in tokenize([query])[0] if t in snap.bm25.vocab_dict]
         if not tokens:
             return []
-        scores = self._bm25.get_scores(tokens)
+        scores = snap.bm25.get_scores(tokens)
         if where:
-            scores = np.where([matches(where, m) for m in self._metas], scores, 0.0)
+            scores = np.where([matches(where, m) for m in snap.metas], scores, 0.0)
         order = np.argsort(-scores, kind="stable")[:k]
-        return [(self._ids[i], float(scores[i])) for i in order if scores[i] > 0]
+        return [(snap.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def _refresh(self) -> None:
+    def _current(self) -> _Snapshot:
         version = self.store.chunks_version()
-        if version == self._version:
-            return
-        if not self._load(version):
-            self._build(version)
-        self._version = version
+        if self._snapshot.version == version:
+            return self._snapshot
+        with self._lock:
+            if self._snapshot.version != version:
+                self._snapshot = self._load(version) or self._build(version)
+            return self._snapshot
 
-    def _load(self, version: str) -> bool:
+    def _load(self, version: str) -> _Snapshot | None:
         try:
             info = json.loads((self.dir / "chunks.json").read_text())
             if info["version"] != version or info["title_repeat"] != self.title_repeat:
-                return False
+                return None
             import bm25s
 
-            self._bm25 = bm25s.BM25.load(str(self.dir / "bm25"), show_progress=False) if info["ids"] else None
+            bm25 = bm25s.BM25.load(str(self.dir / "bm25"), show_progress=False) if info["ids"] else None
         except (OSError, ValueError, KeyError):
-            return False
-        self._ids, self._metas = info["ids"], info["metas"]
-        return True
+            return None
+        return _Snapshot(version, bm25, info["ids"], info["metas"])
 
-    def _build(self, version: str) -> None:
+    def _build(self, version: str) -> _Snapshot:
         import bm25s
 
         ids, texts, metas = [], [], []
@@ -100,17 +115,17 @@ class KeywordIndex:
             ids.append(cid)
             texts.append("\n".join([meta.get("title", "")] * self.title_repeat + [text]))
             metas.append(meta)
-        self._ids, self._metas, self._bm25 = ids, metas, None
+        bm25 = None
         self.builds += 1
         if ids:
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(tokenize(texts), show_progress=False)
+            bm25 = bm25s.BM25()
+            bm25.index(tokenize(texts), show_progress=False)
         # Written to a fresh folder and swapped in, so a reader never loads half an index.
-        tmp = self.dir.with_name(f"keyword.tmp-{version}")
+        tmp = self.dir.with_name(f"keyword.tmp-{version}-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        if self._bm25 is not None:
-            self._bm25.save(str(tmp / "bm25"), show_progress=False)
+        if bm25 is not None:
+            bm25.save(str(tmp / "bm25"), show_progress=False)
         (tmp / "chunks.json").write_text(json.dumps({"version": version, "title_repeat": self.title_repeat,
                                                      "ids": ids, "metas": metas}))
         shutil.rmtree(self.dir, ignore_errors=True)
@@ -118,6 +133,7 @@ class KeywordIndex:
             tmp.rename(self.dir)
         except OSError:  # another process swapped its copy in first; ours is in memory regardless
             shutil.rmtree(tmp, ignore_errors=True)
+        return _Snapshot(version, bm25, ids, metas)
 
 
 def matches(where: dict[str, Any], meta: dict[str, Any]) -> bool:

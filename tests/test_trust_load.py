@@ -27,13 +27,14 @@ ROUNDS = 3
 @pytest.fixture
 def server(tmp_path):
     port = free_port()
+    log = tmp_path / "server.log"  # a file, not a pipe: an unread pipe fills up and stalls the server
     p = subprocess.Popen([sys.executable, "-m", "tests.trust_worker", "serve", str(tmp_path), str(port),
                           "--facts", str(SESSIONS)], cwd=ROOT, env=dict(os.environ, PYTHONPATH=ROOT),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, stderr=open(log, "w"), text=True)
     try:
         line = p.stdout.readline()
-        assert line.startswith("serving "), (line, p.stderr.read()[-2000:] if p.poll() is not None else "")
-        yield p, line.split()[1]
+        assert line.startswith("serving "), (line, log.read_text()[-2000:])
+        yield p, line.split()[1], log
     finally:
         p.kill()
         p.communicate(timeout=60)
@@ -49,7 +50,7 @@ def rss(pid: int) -> int:
 def test_fifty_sessions_each_get_their_own_answer_and_memory_stays_flat(server):
     from gradio_client import Client
 
-    process, url = server
+    process, url, log = server
     clients = [None] * SESSIONS
     latencies: list[float] = []
 
@@ -67,8 +68,11 @@ def test_fifty_sessions_each_get_their_own_answer_and_memory_stays_flat(server):
     memory = []
     with concurrent.futures.ThreadPoolExecutor(SESSIONS) as pool:
         for _ in range(ROUNDS):
-            for errors in pool.map(one, range(SESSIONS), timeout=300):
-                wrong += errors
+            try:
+                for errors in pool.map(one, range(SESSIONS), timeout=300):
+                    wrong += errors
+            except Exception as e:
+                raise AssertionError(f"{e!r}; the server said:\n{log.read_text()[-4000:]}") from e
             memory.append(rss(process.pid))
     assert not wrong, wrong[:5]
     assert len(latencies) == SESSIONS * ROUNDS
