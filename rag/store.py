@@ -5,6 +5,12 @@ An index directory holds `chroma/` (a `PersistentClient`, one collection per ind
 and which embedding model built the index). Chroma's nested result lists are turned into
 `Hit`s here and nowhere else.
 
+With a Chroma server (`chroma_url`), the article rows live on the server too, in a second
+collection `<collection>-articles` (one record per article, pending mark and meta key, with
+a placeholder vector), so any number of app instances on any machines share one index and
+the local index directory holds only the writer lock. Chroma has no transactions, so there
+the article row is written as one upsert after its chunks, which keeps the same crash rule.
+
 Writes are ordered so that a crash at any point is repaired by the next run: an article
 is first marked pending, its new chunks are upserted, chunks it no longer has are
 deleted, and only then is its row written and the mark cleared in one transaction. A
@@ -83,9 +89,11 @@ class Store:
         self.collection_name = collection
         self._collection = self._client.get_or_create_collection(
             collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
-        self._db_path = self.index_dir / "articles.sqlite3"
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        self._rows: _SqliteRows | _ChromaRows
+        if chroma_url:
+            self._rows = _ChromaRows(self._client, f"{collection}-articles")
+        else:
+            self._rows = _SqliteRows(self.index_dir / "articles.sqlite3")
 
     # -- model identity -------------------------------------------------------------------
 
@@ -106,13 +114,10 @@ class Store:
     # -- writes ---------------------------------------------------------------------------
 
     def mark_pending(self, article_ids: Iterable[str]) -> None:
-        now = time.time()
-        with self._db() as db:
-            db.executemany("insert or replace into pending values (?, ?)", [(i, now) for i in article_ids])
+        self._rows.mark_pending(list(article_ids))
 
     def pending(self) -> set[str]:
-        with self._db() as db:
-            return {r[0] for r in db.execute("select id from pending")}
+        return self._rows.pending()
 
     def put(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Store an article's chunks, drop chunks it no longer has, then commit its row."""
@@ -126,21 +131,13 @@ class Store:
                                     documents=[c.text for c in chunks[i:i + step]], metadatas=metadatas[i:i + step])
         stale = self.chunk_ids(article.id) - set(ids)
         self._delete_ids(stale)
-        with self._db() as db:
-            db.execute(
-                "insert or replace into articles values (?,?,?,?,?,?,?,?,?,?,?)",
-                (article.id, article.origin, article.content_hash, article.title, article.date, article.source,
-                 article.url, article.author, article.text, len(chunks), time.time()))
-            db.execute("delete from pending where id = ?", (article.id,))
-            db.execute("insert or replace into meta values ('last_ingested', ?)", (str(time.time()),))
+        self._rows.commit(article, len(chunks))
 
     def remove(self, article_id: str) -> int:
         """Delete an article and all its chunks; returns how many chunks went."""
         ids = self.chunk_ids(article_id)
         self._delete_ids(ids)
-        with self._db() as db:
-            db.execute("delete from articles where id = ?", (article_id,))
-            db.execute("delete from pending where id = ?", (article_id,))
+        self._rows.remove(article_id)
         return len(ids)
 
     def clear(self) -> None:
@@ -148,10 +145,7 @@ class Store:
         self._client.delete_collection(self.collection_name)
         self._collection = self._client.get_or_create_collection(
             self.collection_name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
-        with self._db() as db:
-            db.execute("delete from articles")
-            db.execute("delete from pending")
-            db.execute("delete from meta")
+        self._rows.clear()
 
     def _delete_ids(self, ids: Iterable[str]) -> None:
         ids = sorted(ids)
@@ -173,23 +167,16 @@ class Store:
 
     def manifest(self) -> dict[str, tuple[str, str]]:
         """article id -> (content hash, origin) for every fully stored article."""
-        with self._db() as db:
-            return {r[0]: (r[1], r[2]) for r in db.execute("select id, hash, origin from articles")}
+        return self._rows.manifest()
 
     def article(self, article_id: str) -> Article | None:
-        with self._db() as db:
-            r = db.execute("select id, title, text, date, source, url, author, origin from articles where id = ?",
-                           (article_id,)).fetchone()
-        return Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5], author=r[6],
-                       origin=r[7]) if r else None
+        return self._rows.article(article_id)
 
     def sources(self) -> list[str]:
-        with self._db() as db:
-            return [r[0] for r in db.execute("select distinct source from articles where source is not null order by 1")]
+        return self._rows.sources()
 
     def stats(self) -> IndexStats:
-        with self._db() as db:
-            n = db.execute("select count(*) from articles").fetchone()[0]
+        n = self._rows.count()
         last = self.meta("last_ingested")
         return IndexStats(n, self._collection.count(), float(last) if last else None, self.embedder_name())
 
@@ -205,6 +192,72 @@ class Store:
     # -- meta -----------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
+        return self._rows.meta(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._rows.set_meta(key, value)
+
+
+class _SqliteRows:
+    """Articles, pending marks and meta in a local SQLite file (the default)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with self._db() as db:
+            db.executescript(SCHEMA)
+
+    def _db(self) -> "_Tx":
+        return _Tx(self.path)
+
+    def mark_pending(self, ids: list[str]) -> None:
+        now = time.time()
+        with self._db() as db:
+            db.executemany("insert or replace into pending values (?, ?)", [(i, now) for i in ids])
+
+    def pending(self) -> set[str]:
+        with self._db() as db:
+            return {r[0] for r in db.execute("select id from pending")}
+
+    def commit(self, article: Article, chunks: int) -> None:
+        with self._db() as db:
+            db.execute(
+                "insert or replace into articles values (?,?,?,?,?,?,?,?,?,?,?)",
+                (article.id, article.origin, article.content_hash, article.title, article.date, article.source,
+                 article.url, article.author, article.text, chunks, time.time()))
+            db.execute("delete from pending where id = ?", (article.id,))
+            db.execute("insert or replace into meta values ('last_ingested', ?)", (str(time.time()),))
+
+    def remove(self, article_id: str) -> None:
+        with self._db() as db:
+            db.execute("delete from articles where id = ?", (article_id,))
+            db.execute("delete from pending where id = ?", (article_id,))
+
+    def clear(self) -> None:
+        with self._db() as db:
+            db.execute("delete from articles")
+            db.execute("delete from pending")
+            db.execute("delete from meta")
+
+    def manifest(self) -> dict[str, tuple[str, str]]:
+        with self._db() as db:
+            return {r[0]: (r[1], r[2]) for r in db.execute("select id, hash, origin from articles")}
+
+    def article(self, article_id: str) -> Article | None:
+        with self._db() as db:
+            r = db.execute("select id, title, text, date, source, url, author, origin from articles where id = ?",
+                           (article_id,)).fetchone()
+        return Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5], author=r[6],
+                       origin=r[7]) if r else None
+
+    def sources(self) -> list[str]:
+        with self._db() as db:
+            return [r[0] for r in db.execute("select distinct source from articles where source is not null order by 1")]
+
+    def count(self) -> int:
+        with self._db() as db:
+            return db.execute("select count(*) from articles").fetchone()[0]
+
+    def meta(self, key: str) -> str | None:
         with self._db() as db:
             r = db.execute("select value from meta where key = ?", (key,)).fetchone()
         return r[0] if r else None
@@ -213,8 +266,81 @@ class Store:
         with self._db() as db:
             db.execute("insert or replace into meta values (?, ?)", (key, value))
 
-    def _db(self) -> "_Tx":
-        return _Tx(self._db_path)
+
+_PLACEHOLDER = [1.0]  # Chroma wants a vector per record; article rows are only ever fetched by id
+
+
+class _ChromaRows:
+    """The same rows as records of a second collection on a Chroma server, shared by every client."""
+
+    def __init__(self, client, name: str):
+        self._client, self._name = client, name
+        self._c = client.get_or_create_collection(name, embedding_function=None)
+
+    def _put(self, ids: list[str], docs: list[str], metas: list[dict[str, Any]]) -> None:
+        step = self._client.get_max_batch_size()
+        for i in range(0, len(ids), step):
+            self._c.upsert(ids=ids[i:i + step], documents=docs[i:i + step], metadatas=metas[i:i + step],
+                           embeddings=[_PLACEHOLDER] * len(ids[i:i + step]))
+
+    def _all(self, kind: str, include: list[str]) -> dict[str, Any]:
+        out: dict[str, list] = {"ids": [], "metadatas": [], "documents": []}
+        step, offset = 5_000, 0
+        while True:
+            got = self._c.get(where={"kind": kind}, include=include, limit=step, offset=offset)
+            for key in out:
+                out[key].extend(got.get(key) or [])
+            if len(got["ids"]) < step:
+                return out
+            offset += step
+
+    def mark_pending(self, ids: list[str]) -> None:
+        now = time.time()
+        self._put([f"pending:{i}" for i in ids], [""] * len(ids),
+                  [{"kind": "pending", "article_id": i, "since": now} for i in ids])
+
+    def pending(self) -> set[str]:
+        return {m["article_id"] for m in self._all("pending", ["metadatas"])["metadatas"]}
+
+    def commit(self, article: Article, chunks: int) -> None:
+        meta = {"kind": "article", "article_id": article.id, "origin": article.origin, "hash": article.content_hash,
+                "title": article.title, "chunks": chunks, "updated": time.time()}
+        meta.update({k: v for k, v in (("date", article.date), ("source", article.source), ("url", article.url),
+                                       ("author", article.author)) if v})
+        self._put([f"article:{article.id}"], [article.text], [meta])
+        self._c.delete(ids=[f"pending:{article.id}"])
+        self.set_meta("last_ingested", str(time.time()))
+
+    def remove(self, article_id: str) -> None:
+        self._c.delete(ids=[f"article:{article_id}", f"pending:{article_id}"])
+
+    def clear(self) -> None:
+        self._client.delete_collection(self._name)
+        self._c = self._client.get_or_create_collection(self._name, embedding_function=None)
+
+    def manifest(self) -> dict[str, tuple[str, str]]:
+        return {m["article_id"]: (m["hash"], m["origin"]) for m in self._all("article", ["metadatas"])["metadatas"]}
+
+    def article(self, article_id: str) -> Article | None:
+        got = self._c.get(ids=[f"article:{article_id}"], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        m = got["metadatas"][0]
+        return Article(id=article_id, title=m["title"], text=got["documents"][0], date=m.get("date"),
+                       source=m.get("source"), url=m.get("url"), author=m.get("author"), origin=m["origin"])
+
+    def sources(self) -> list[str]:
+        return sorted({m["source"] for m in self._all("article", ["metadatas"])["metadatas"] if m.get("source")})
+
+    def count(self) -> int:
+        return len(self._all("article", [])["ids"])
+
+    def meta(self, key: str) -> str | None:
+        got = self._c.get(ids=[f"meta:{key}"], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._put([f"meta:{key}"], [value], [{"kind": "meta"}])
 
 
 class _Tx:
