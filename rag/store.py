@@ -123,15 +123,22 @@ class Store:
         """Store an article's chunks, drop chunks it no longer has, then commit its row."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{article.id}: {len(chunks)} chunks but {len(vectors)} vectors")
-        metadatas = [_chunk_metadata(article, c) for c in chunks]
-        ids = [c.id for c in chunks]
+        self.put_chunks([c.id for c in chunks], vectors, [c.text for c in chunks],
+                        [chunk_metadata(article, c) for c in chunks])
+        self.commit(article, {c.id for c in chunks})
+
+    def put_chunks(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
+                   metadatas: Sequence[dict[str, Any]]) -> None:
+        """Upsert chunk records as they are (`rag.distributed` writes from many workers this way)."""
         step = self._client.get_max_batch_size()
         for i in range(0, len(ids), step):
-            self._collection.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
-                                    documents=[c.text for c in chunks[i:i + step]], metadatas=metadatas[i:i + step])
-        stale = self.chunk_ids(article.id) - set(ids)
-        self._delete_ids(stale)
-        self._rows.commit(article, len(chunks))
+            self._collection.upsert(ids=list(ids[i:i + step]), embeddings=vectors[i:i + step],
+                                    documents=list(texts[i:i + step]), metadatas=list(metadatas[i:i + step]))
+
+    def commit(self, article: Article, chunk_ids: set[str]) -> None:
+        """After an article's chunks are stored: drop the ones it no longer has, then write its row."""
+        self._delete_ids(self.chunk_ids(article.id) - chunk_ids)
+        self._rows.commit(article, len(chunk_ids))
 
     def remove(self, article_id: str) -> int:
         """Delete an article and all its chunks; returns how many chunks went."""
@@ -367,7 +374,7 @@ def date_number(iso: str | None) -> int | None:
     return int(iso[:10].replace("-", "")) if iso and len(iso) >= 10 else None
 
 
-def _chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "article_id": article.id, "title": article.title, "start": chunk.start, "end": chunk.end,
         "chunk_index": chunk.index,
