@@ -87,6 +87,7 @@ class SentenceTransformerEmbedder:
                              else self._model.get_sentence_embedding_dimension())
         self.batch_size = batch_size
         self._cache = QueryCache(query_cache_size)
+        self._sentences = SentenceCache()
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
@@ -99,6 +100,28 @@ class SentenceTransformerEmbedder:
         """Cached: a chat asks about the same things again and again."""
         return self._cache.get(text, lambda t: self.embed([t])[0])
 
+    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return self._sentences.embed(texts, self.embed)
+
+
+class SentenceCache:
+    """Vectors of passage sentences seen before: the answerer meets the same passages again and again.
+
+    Only the texts not in the cache go to the model, in one batch; the vectors are the model's own.
+    """
+
+    def __init__(self, size: int = 16384):
+        self._items = QueryCache(size)
+
+    def embed(self, texts: Sequence[str], embed) -> np.ndarray:
+        found = {t: v for t in texts if (v := self._items.peek(t)) is not None}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            for t, v in zip(missing, embed(missing)):
+                found[t] = self._items.get(t, lambda _t, v=v: v)
+        dimension = len(next(iter(found.values()))) if found else 0
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
+
 
 class QueryCache:
     """A thread-safe LRU of query vectors: a repeated query costs a dict lookup, not a model call."""
@@ -107,6 +130,13 @@ class QueryCache:
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
         self._lock = Lock()
+
+    def peek(self, text: str) -> np.ndarray | None:
+        with self._lock:
+            hit = self._items.get(text)
+            if hit is not None:
+                self._items.move_to_end(text)
+            return hit
 
     def get(self, text: str, compute) -> np.ndarray:
         with self._lock:
@@ -169,6 +199,15 @@ class LazyEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.model.embed_query(text)
+
+    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return embed_cached(self.model, texts)
+
+
+def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """`embedder.embed(texts)`, from its sentence cache where it keeps one."""
+    cached = getattr(embedder, "embed_cached", None)
+    return cached(texts) if cached else embedder.embed(texts)
 
 
 def load_embedder(model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,

@@ -27,7 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.embedding import BUNDLED_NAME, BUNDLED_SHA256, ModelError, QueryCache, bundled_model_path, verify_sha256
+from rag.embedding import BUNDLED_NAME, BUNDLED_SHA256, ModelError, QueryCache, SentenceCache, bundled_model_path, verify_sha256
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 MAX_TOKENS = 256  # the bundled model's max_seq_length (sentence_bert_config.json)
@@ -134,6 +134,7 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in each batch
         self._cache = QueryCache(query_cache_size)
+        self._sentences = SentenceCache()
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -150,3 +151,6 @@ class OnnxEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         """Cached: a chat asks about the same things again and again."""
         return self._cache.get(text, lambda t: self.embed([t])[0])
+
+    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return self._sentences.embed(texts, self.embed)

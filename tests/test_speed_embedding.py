@@ -64,3 +64,27 @@ def test_onnx_query_cache_skips_the_model(onnx_embedders, monkeypatch):
     first = fp32.embed_query("Who captured the soldiers?")
     monkeypatch.setattr(fp32, "embed", lambda texts, **kw: pytest.fail("the model ran for a cached query"))
     assert fp32.embed_query("Who captured the soldiers?") is first
+
+
+def test_sentence_cache_embeds_only_what_it_has_not_seen():
+    from rag.embedding import SentenceCache
+    from tests.fakes import HashEmbedder
+
+    fake, cache = HashEmbedder(), SentenceCache()
+    first = cache.embed(["troops in Kursk", "banana bread"], fake.embed)
+    again = cache.embed(["banana bread", "troops in Kursk", "new sentence here", "banana bread"], fake.embed)
+    assert fake.calls == 3  # two, then only the new one
+    assert np.array_equal(again[[1, 0, 3]], first[[0, 1, 1]])
+    assert np.array_equal(again[2], fake.embed(["new sentence here"])[0])
+
+
+def test_the_answerer_reuses_sentence_vectors(engine, monkeypatch):
+    from rag.embedding import SentenceCache
+
+    cache = SentenceCache()
+    monkeypatch.setattr(engine.embedder, "embed_cached", lambda texts: cache.embed(texts, engine.embedder.embed),
+                        raising=False)
+    first = engine.ask("Who was elected mayor of Lindqvist?")
+    calls = engine.embedder.calls
+    again = engine.ask("Who was elected mayor of Lindqvist?")
+    assert engine.embedder.calls == calls and again.text == first.text and not first.abstained
