@@ -96,9 +96,11 @@ def fmt(x: float, digits: int = 1) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks")
     p.add_argument("--quick", action="store_true", help="a small corpus and 1k/10k chunks only (~3 minutes)")
+    p.add_argument("--copies", type=int, help="copies of the corpus to ingest (default 4; --quick 1)")
     p.add_argument("--backend", default="onnx", help="backend for the query and app figures (default onnx)")
     a = p.parse_args(argv)
-    copies, sizes = (1, (1_000, 10_000)) if a.quick else (6, (1_000, 10_000, 100_000))
+    copies, sizes = (1, (1_000, 10_000)) if a.quick else (4, (1_000, 10_000, 100_000))
+    copies = a.copies or copies
     ingest_backends = ("torch", "onnx") if a.quick else BACKENDS
     OUT.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="rag-bench-"))
@@ -132,6 +134,7 @@ def main(argv=None) -> int:
         rows.append(("reading+chunking share (torch)", "", f"{fmt(ours['parse_seconds'], 2)} s", "",
                      f"{100 * ours['parse_seconds'] / ours['seconds']:.1f}% of full", ""))
 
+        save(results, rows, a.quick)
         # -- retrieval quality of each backend ---------------------------------------------------
         rows.append(("## Retrieval quality (article level)", "", "", "", "", ""))
         rows.append(("backend", "set", "n", "hit@5", "MRR@10", "hit@5 vs torch"))
@@ -142,6 +145,7 @@ def main(argv=None) -> int:
                 rows.append((b, s, str(q["n"]), fmt(q["hit@5"], 3), fmt(q["mrr@10"], 3),
                              f"{q['hit@5'] - qual['torch'][s]['hit@5']:+.3f}"))
 
+        save(results, rows, a.quick)
         # -- serving: latency and memory at each size --------------------------------------------
         rows.append((f"## Serving ({a.backend}; ms; vectors beyond the real corpus are synthetic)", "", "", "", "", ""))
         rows.append(("chunks", "embed query p50/p95", "search p50/p95 (x embed)", "ask p50/p95 (x search)",
@@ -161,6 +165,7 @@ def main(argv=None) -> int:
             shutil.rmtree(index, ignore_errors=True)
         results["serve"] = serve
 
+        save(results, rows, a.quick)
         # -- the app: start to first answer -------------------------------------------------------
         print("app: start to first answer ...", flush=True)
         app_index = tmp / "app-index"
@@ -172,13 +177,18 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    table = render(rows)
-    header = (f"Benchmarks {results['date']} ({'quick' if a.quick else 'full'}), {os.cpu_count()} CPUs, "
-              f"corpus {results.get('corpus')}\n")
-    print("\n" + header + table)
-    (OUT / "results.json").write_text(json.dumps(results, indent=2))
-    (OUT / "results.md").write_text(header + "\n" + table)
+    print("\n" + save(results, rows, a.quick))
     return 0
+
+
+def save(results: dict, rows, quick: bool) -> str:
+    """Write what is measured so far to benchmarks/out/ (a long run that fails keeps its figures)."""
+    header = (f"Benchmarks {results['date']} ({'quick' if quick else 'full'}), {os.cpu_count()} CPUs, "
+              f"corpus {results.get('corpus')}\n")
+    text = header + render(rows)
+    (OUT / "results.json").write_text(json.dumps(results, indent=2))
+    (OUT / "results.md").write_text(text)
+    return text
 
 
 def render(rows) -> str:

@@ -221,7 +221,8 @@ def cmd_serve(a) -> dict:
     return {"chunks": engine.stats().chunks, "queries": len(qs), "first_search_ms": first_search * 1000,
             "first_hit_ok": bool(first_hits),
             **{f"{name}_p{p}": percentile(xs, p) for name, xs in
-               (("embed", embed), ("search", search), ("search_cached", cached), ("answerer", rank), ("ask", ask))
+               (("embed", embed), ("search", search), ("search_cached", cached), ("answerer_cached", rank),
+                ("ask", ask))
                for p in (50, 95)},
             "rss_after_open_mb": rss_open, "peak_rss_mb": peak_rss_mb()}
 

@@ -182,12 +182,12 @@ class LazyEmbedder:
         with self._lock:
             if self._loaded is None:
                 model, device, batch_size, backend = self._args
+                if backend == "onnx" and device != "cpu":
+                    backend = "torch"  # ONNX here is the CPU path; a GPU runs torch (same vectors for fp32)
                 if backend == "torch":
                     self._loaded = SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
                 else:
-                    from rag.onnx_embedding import OnnxEmbedder
-
-                    self._loaded = OnnxEmbedder(backend, batch_size=batch_size)
+                    self._loaded = _onnx_or_torch(backend, batch_size)
             return self._loaded
 
     @property
@@ -202,6 +202,21 @@ class LazyEmbedder:
 
     def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
         return embed_cached(self.model, texts)
+
+
+def _onnx_or_torch(backend: str, batch_size: int) -> Embedder:
+    """The ONNX model; fp32 falls back to torch (the same vectors, same name) when it cannot be exported."""
+    from rag.onnx_embedding import OnnxEmbedder
+
+    try:
+        return OnnxEmbedder(backend, batch_size=batch_size)
+    except (ModelError, ImportError) as e:
+        if backend != "onnx":
+            raise
+        import sys
+
+        print(f"note: the ONNX backend is unavailable ({e}); embedding with torch instead", file=sys.stderr)
+        return SentenceTransformerEmbedder(BUNDLED_MODEL, batch_size=batch_size)
 
 
 def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
