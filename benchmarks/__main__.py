@@ -95,7 +95,8 @@ def fmt(x: float, digits: int = 1) -> str:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks")
-    p.add_argument("--quick", action="store_true", help="a small corpus and 1k/10k chunks only (~3 minutes)")
+    p.add_argument("--quick", action="store_true",
+                   help="one copy of the corpus, 1k and 10k chunks only (5-8 minutes on 2 shared cores)")
     p.add_argument("--copies", type=int, help="copies of the corpus to ingest (default 4; --quick 1)")
     p.add_argument("--backend", default="onnx", help="backend for the query and app figures (default onnx)")
     a = p.parse_args(argv)
