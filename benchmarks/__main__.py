@@ -97,10 +97,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks")
     p.add_argument("--quick", action="store_true",
                    help="one copy of the corpus, 1k and 10k chunks only (5-8 minutes on 2 shared cores)")
-    p.add_argument("--copies", type=int, help="copies of the corpus to ingest (default 4; --quick 1)")
+    p.add_argument("--copies", type=int, help="copies of the corpus to ingest (default 2: about 16 minutes here; --quick 1)")
     p.add_argument("--backend", default="onnx", help="backend for the query and app figures (default onnx)")
     a = p.parse_args(argv)
-    copies, sizes = (1, (1_000, 10_000)) if a.quick else (4, (1_000, 10_000, 100_000))
+    copies, sizes = (1, (1_000, 10_000)) if a.quick else (2, (1_000, 10_000, 100_000))
     copies = a.copies or copies
     ingest_backends = ("torch", "onnx") if a.quick else BACKENDS
     OUT.mkdir(parents=True, exist_ok=True)
