@@ -8,7 +8,11 @@ Gradio is imported here and nowhere else.
 Safe by default: binds 127.0.0.1 unless `--host` or `RAG_HOST` says otherwise, never
 shares, no server-side rendering, uploads capped at `MAX_UPLOAD`, no folder served
 (`allowed_paths` is empty; the index and upload folders are explicitly blocked), and a
-bounded queue so a crowd gets answers in turn or a clear "queue is full" message.
+bounded queue so a crowd gets answers in turn or a clear "queue is full" message. Gradio's
+traffic dashboard (`/monitoring`, on by default) is off, and a state-changing request (POST,
+PUT, PATCH, DELETE) that carries a foreign or `null` `Origin` is refused with 403: Gradio's
+CORS middleware only withholds the response headers, so without this check a page on any
+site could still make a visitor's browser upload files or ask questions here.
 """
 
 import argparse
@@ -117,12 +121,40 @@ def build_app(engine, upload_dir: Path):
     return demo
 
 
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def refuse_foreign_origin(request) -> None:
+    """A FastAPI dependency: 403 for a state-changing request sent by a page of another origin.
+
+    Requests without `Origin` (gradio_client, curl) pass; a browser always sends it on POST.
+    """
+    from urllib.parse import urlsplit
+
+    from fastapi import HTTPException
+
+    origin = request.headers.get("origin")
+    if origin is None or request.method in _SAFE_METHODS:
+        return
+    parts = urlsplit(origin)
+    host = request.headers.get("host", "").lower()
+    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc.lower() == host:
+        return
+    raise HTTPException(status_code=403, detail=f"cross-origin request refused (Origin: {origin[:100]})")
+
+
 def launch(demo, host: str, port: int | None, blocked: list[Path], *, block: bool = True, quiet: bool = False):
     """Serve `demo` with the safe defaults described in the module docstring."""
+    from fastapi import Depends, Request
+
+    def origin_check(request: Request) -> None:
+        refuse_foreign_origin(request)
+
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo.launch(server_name=host, server_port=port, share=False, ssr_mode=False, max_file_size=MAX_UPLOAD,
                        allowed_paths=[], blocked_paths=[str(p) for p in blocked], prevent_thread_lock=not block,
-                       quiet=quiet, show_error=False, css=CSS, footer_links=[], mcp_server=False, pwa=False)
+                       quiet=quiet, show_error=False, css=CSS, footer_links=[], mcp_server=False, pwa=False,
+                       enable_monitoring=False, app_kwargs={"dependencies": [Depends(origin_check)]})
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -8,8 +8,13 @@ article per line), with fields under their usual names. Bodies are cleaned by
 and shown.
 
 Bad input raises `ArticleError` naming the file (and line) and the reason; the caller
-decides whether to go on. What it leaves out: PDF and Word files, and per-site parsing
-beyond what trafilatura does.
+decides whether to go on. Hostile input is bounded: a file over `max_bytes` (HTML over
+`MAX_HTML_BYTES`) is refused before it is parsed, so parse time is bounded by size (every
+parser used is close to linear in its input), JSON nested deeper than Python's recursion
+limit is an `ArticleError`, and HTML elements a browser would not show (`hidden`,
+`display:none`, `visibility:hidden`, `<template>`) are dropped before extraction so that
+invisible text never becomes article text. What it leaves out: PDF and Word files, and
+per-site parsing beyond what trafilatura does.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from typing import Any, Iterable, Iterator
 from rag.clean import clean_text, normalize_text
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+# HTML extraction costs about a second per 1.5 MB on one core; news pages are well under 1 MB.
+MAX_HTML_BYTES = 5_000_000
 # Documentation that sits beside articles in a corpus folder is not an article.
 _NOT_ARTICLES = re.compile(r"^(readme|license|licence|copying|changelog|notice)([-_.].*)?$", re.I)
 
@@ -84,11 +91,21 @@ def load_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_0
         raise ArticleError(where, "empty file")
     if size > max_bytes:
         raise ArticleError(where, f"too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
+    suffix = path.suffix.lower()
+    if suffix in (".html", ".htm") and size > MAX_HTML_BYTES:
+        raise ArticleError(where, f"too large for HTML: {size / 1e6:.1f} MB, "
+                                  f"the limit is {MAX_HTML_BYTES / 1e6:.1f} MB")
     text = decode(path.read_bytes(), where)
     if not text.strip():
         raise ArticleError(where, "no text (only whitespace)")
     stem_id = _default_id(path, root)
-    suffix = path.suffix.lower()
+    try:
+        return _parse(text, suffix, stem_id, where)
+    except RecursionError:  # json and lxml recurse per nesting level
+        raise ArticleError(where, "nested too deeply to be an article") from None
+
+
+def _parse(text: str, suffix: str, stem_id: str, where: str) -> list[Article]:
     if suffix in (".html", ".htm"):
         articles = [_from_html(text, stem_id, where)]
     elif suffix == ".json":
@@ -261,14 +278,32 @@ def _from_record(record: Any, fallback_id: str, where: str) -> Article:
 
 def _from_html(html: str, article_id: str, where: str) -> Article:
     import trafilatura  # heavy: only when an HTML file comes along
+    from trafilatura.utils import load_html
 
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+    tree = load_html(html)
+    if tree is None:
+        raise ArticleError(where, "not parseable as HTML")
+    _drop_invisible(tree)
+    doc = trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True, as_dict=True)
     if not doc or not (doc.get("text") or "").strip():
         raise ArticleError(where, "no article text found in the HTML")
     source, url = _source_and_url(doc.get("sitename"), doc.get("url"))
     return _article(article_id, doc.get("title"), doc["text"], parse_date(doc.get("date")),
                     source, url, doc.get("author"), where)
+
+
+_INVISIBLE_STYLE = re.compile(r"(display\s*:\s*none|visibility\s*:\s*hidden)", re.I)
+
+
+def _drop_invisible(tree) -> None:
+    """Remove elements a browser would not show: text a reader never saw is not article text."""
+    doomed = [el for el in tree.iter() if isinstance(el.tag, str) and (
+        el.get("hidden") is not None or el.tag.lower() == "template"
+        or _INVISIBLE_STYLE.search(el.get("style") or ""))]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()  # keeps the tail text, which belongs to the parent
 
 
 # -- shared -----------------------------------------------------------------------------

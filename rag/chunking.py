@@ -40,11 +40,14 @@ def estimate_tokens(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _punkt():
-    import llama_index.core
+    import importlib.util
+
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    cache = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
+    # Only the folder of llama-index-core is needed: importing it would cost seconds per process.
+    package = importlib.util.find_spec("llama_index.core")
+    cache = os.path.join(list(package.submodule_search_locations)[0], "_static", "nltk_cache")
     if cache not in nltk.data.path:
         nltk.data.path.insert(0, cache)
     return PunktTokenizer("english")

@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--since", help="only articles published on or after this date (2025-01-01 or 2025)")
     query.add_argument("--until", help="only articles published on or before this date")
     query.add_argument("--article", help="only this article id")
+    query.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"],
+                       help="ranking: hybrid (BM25 + embeddings, default), dense or keyword (RAG_RETRIEVAL)")
     llm = argparse.ArgumentParser(add_help=False)
     llm.add_argument("--answerer", help="extractive (default), or openai, ollama, local: a language model "
                                         "(RAG_ANSWERER; naming a backend also sets RAG_LLM_BACKEND)")
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = Config.from_env().replace(index_dir=args.index_dir, model=args.model, chroma_url=args.chroma_url,
                                           embed_backend=args.embed_backend,
-                                          k=getattr(args, "k", None))
+                                          k=getattr(args, "k", None), retrieval=getattr(args, "retrieval", None))
         config = _llm_config(args, config)
         return _run(args, config)
     except KeyboardInterrupt:
@@ -101,8 +103,10 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         else:
+            from rag import render
+
             for i, h in enumerate(hits, 1):
-                print(f"{i}. {h.score:.3f}  {h.title} ({h.source or 'unknown source'}, {h.date or 'undated'})"
+                print(f"{i}. {h.score:.3f}  {h.title} ({render.outlets(h)}, {h.date or 'undated'})"
                       f"  [{h.article_id} {h.span[0]}-{h.span[1]}]")
                 print("   " + " ".join(h.text.split())[:300])
         return 0
@@ -136,10 +140,14 @@ def _print_stream(stream) -> None:
 
 
 def _details(answer) -> list[str]:
+    from rag import render
+
     lines = [f"note: {n}" for n in answer.notes]
     for c in answer.citations:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
-        lines.append(f"  [{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}; "
+        hit = render.hit_for(c, answer.hits)
+        outlets = render.outlets(hit) if hit else (c.source or "unknown source")
+        lines.append(f"  [{c.n}] {c.title} — {outlets}, {c.date or 'undated'}; "
                      f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
     if answer.abstained and answer.hits:
         lines.append("  searched: " + "; ".join(sorted({h.title for h in answer.hits})))

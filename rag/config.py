@@ -27,6 +27,7 @@ class Config:
     chunk_tokens: int = 180  # estimated word-piece tokens; MiniLM truncates at 256
     chunk_overlap: int = 40
     k: int = 5
+    retrieval: str = "hybrid"  # "hybrid" | "dense" | "keyword" (rag.retriever)
     max_file_mb: float = 20.0
     answerer: str = "extractive"
     chroma_url: str | None = None

@@ -31,6 +31,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from rag import duplicates
 from rag.articles import Article
 from rag.chunking import chunk_article, embedding_text
 from rag.embedding import Embedder, load_embedder
@@ -108,8 +109,13 @@ def ingest_on_ray(paths: Sequence[Path], chroma_url: str, *, collection: str = "
             for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
                 for chunk_id, article_id in zip(batch["id"], batch["article_id"]):
                     written[str(article_id)].add(str(chunk_id))
+            finder = duplicates.Finder(*store.signatures())
             for article in plan.articles:  # every chunk is stored: now the rows, as a local ingestion does
+                sig = duplicates.signature(article.text)
+                canonical = finder.canonical(article.id, sig)
+                store.put_signature(article.id, sig, canonical)
                 store.commit(article, written[article.id])
+                finder.add(article.id, sig, canonical)
         removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
     return DistributedReport(len(plan.articles), plan.unchanged, removed, failed,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -26,22 +26,33 @@ import numpy as np
 from rag.answer import Answer, Citation, cannot_answer
 from rag.chunking import sentence_spans
 from rag.embedding import Embedder, embed_cached
-from rag.questions import analyze, answer_type_match, terms
+from rag.questions import analyze, answer_type_match, terms, year_match, years
 from rag.store import Hit
 
-WEIGHTS = (0.55, 0.30, 0.15)  # meaning, key terms, passage score
-THRESHOLD = 0.45
+WEIGHTS = (0.3, 0.1, 0.6)  # meaning, key terms, passage score: fitted, see evals/README.md
+THRESHOLD = 0.42
+YEAR_MISMATCH = 0.5  # a passage that cannot speak of the year asked about is a weaker match
 NEAR_BEST = 0.06  # extra sentences must score within this of the best one
 REDUNDANT = 0.85  # a sentence this similar to one already chosen adds nothing
 
 
 @dataclass(frozen=True)
-class _Candidate:
+class Candidate:
+    """A sentence of a retrieved passage, with the signals it is scored by."""
+
     hit: Hit
     span: tuple[int, int]  # in the article
     text: str
-    score: float
+    match: float  # 1.0 holds what the question asks for; lower for a weaker match
+    meaning: float  # cosine similarity of sentence and question
+    key_terms: float  # idf-weighted share of the question's content words it contains
     vector: np.ndarray
+    score: float = 0.0
+
+    def scored(self, weights: tuple[float, float, float]) -> "Candidate":
+        w_meaning, w_terms, w_hit = weights
+        total = self.match * (w_meaning * self.meaning + w_terms * self.key_terms + w_hit * self.hit.score)
+        return replace(self, score=total)
 
 
 class ExtractiveAnswerer:
@@ -73,9 +84,14 @@ class ExtractiveAnswerer:
             parts.append(f"{c.text} [{n}]")
         return Answer(question, " ".join(parts), tuple(citations), tuple(hits), self.name)
 
-    def rank(self, question: str, hits: Sequence[Hit]) -> list[_Candidate]:
+    def rank(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
         """Every sentence of `hits` that could answer `question`, best first."""
+        return sorted((c.scored(self.weights) for c in self.candidates(question, hits)), key=lambda c: -c.score)
+
+    def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
+        """Every sentence of `hits` that could answer `question`, with its signals, unscored."""
         info = analyze(question)
+        asked_years = years(question)
         seen: set[tuple[str, tuple[int, int]]] = set()
         pool: list[tuple[Hit, tuple[int, int], str, float]] = []
         for h in hits:
@@ -85,7 +101,10 @@ class ExtractiveAnswerer:
                 if key in seen or len(text.split()) < 4:
                     continue
                 seen.add(key)
-                if (match := answer_type_match(info, text)) > 0:
+                match = answer_type_match(info, text, h.text)
+                if not year_match(asked_years, h.text, h.date):
+                    match *= YEAR_MISMATCH
+                if match > 0:
                     pool.append((h, (start, end), text, match))
         if not pool:
             return []
@@ -96,10 +115,5 @@ class ExtractiveAnswerer:
         total_idf = sum(idf.values()) or 1.0
         vectors = embed_cached(self.embedder, [text for _, _, text, _ in pool])  # same vectors, fewer model calls
         q_vec = self.embedder.embed_query(question)
-        w_dense, w_terms, w_hit = self.weights
-        candidates = []
-        for (h, span, text, match), ts, vec in zip(pool, sentence_terms, vectors):
-            coverage = sum(idf[t] for t in q_terms & ts) / total_idf
-            score = match * (w_dense * float(vec @ q_vec) + w_terms * coverage + w_hit * h.score)
-            candidates.append(_Candidate(h, span, text, score, vec))
-        return sorted(candidates, key=lambda c: -c.score)
+        return [Candidate(h, span, text, match, float(vec @ q_vec), sum(idf[t] for t in q_terms & ts) / total_idf, vec)
+                for (h, span, text, match), ts, vec in zip(pool, sentence_terms, vectors)]

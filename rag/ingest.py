@@ -2,7 +2,8 @@
 
 For each file under the given paths: load and clean it (`rag.articles`), compare each
 article's content hash with what the index holds, and embed and store only new or changed
-articles. Articles that came from files under those paths and are no longer there are
+articles (recording whether each is a syndicated copy of one already stored, see
+`rag.duplicates`). Articles that came from files under those paths and are no longer there are
 removed; a file that fails to load keeps whatever it had stored before. Every file gets a
 `FileResult`, and the run ends with a summary.
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
+from rag import duplicates
 from rag.chunking import Chunk, chunk_article, embedding_text
 from rag.embedding import Embedder
 from rag.store import Store
@@ -105,6 +107,10 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"cannot read: {e.strerror or e}"))
             continue
+        except Exception as e:  # a parser bug on hostile input fails this file, not the whole run
+            plan.failed_files.add(str(path))
+            record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
+            continue
         fresh, duplicates = [], []
         for article in articles:
             if article.id in plan.seen_ids:
@@ -135,6 +141,7 @@ def _embed_and_store(articles: list[Article], store: Store, embedder: Embedder, 
     if not articles:
         return 0
     store.mark_pending(a.id for a in articles)
+    finder = duplicates.Finder(*store.signatures())
     bar = None
     total = 0
     chunked = [(a, chunk_article(a, chunk_tokens, chunk_overlap)) for a in articles]
@@ -153,7 +160,11 @@ def _embed_and_store(articles: list[Article], store: Store, embedder: Embedder, 
             vectors = embedder.embed(texts)
             offset = 0
             for article, chunks in group:
+                sig = duplicates.signature(article.text)
+                canonical = finder.canonical(article.id, sig)
+                store.put_signature(article.id, sig, canonical)
                 store.put(article, chunks, vectors[offset:offset + len(chunks)])
+                finder.add(article.id, sig, canonical)
                 offset += len(chunks)
             total += size
             if bar:

@@ -54,7 +54,7 @@ _COUNT_STOP = frozenset("have has had were was are is did do does will would cou
 class QuestionInfo:
     text: str
     terms: tuple[str, ...]  # stemmed content words
-    kind: str  # "count" | "number" | "age" | "money" | "percent" | "date" | "person" | "name" | "place" | "other"
+    kind: str  # "count" | "number" | "age" | "money" | "percent" | "date" | "person" | "name" | "entity" | "place" | "other"
     focus: str | None  # the noun being counted or named ("soldier" in "how many soldiers")
 
 
@@ -94,6 +94,10 @@ def analyze(question: str) -> QuestionInfo:
         kind = "date"
     elif m := re.search(r"\b(?:what|which) (?:is|was|are|were)? ?(?:the )?names? of (?:the |a |an |this |that |his |her |their )?([a-z' -]+)", low):
         kind, focus = "name", _head(m.group(1))
+    elif re.search(r"^(which|what) (team|company|firm|club|party|group|organi[sz]ation|newspaper|agency|band|"
+                   r"website|site|species|university|school|country|city|town|state|street|road|bridge|ship|"
+                   r"game|film|book|song|award|prize|brand|product|airline|network)\b", low):
+        kind = "entity"
     elif re.search(r"^(who|whom|whose)\b|\bwho (is|was|were|are|did|had|has|led|said)\b|\bwhich (person|man|woman|official|leader|president|minister)\b", low):
         kind = "person"
     elif re.search(r"^where\b|\bwhere (is|was|were|did|does|do|are)\b|\bin which (country|city|town|state|region|province)\b|\bwhich (country|city|town|state|region|province)\b", low):
@@ -110,25 +114,40 @@ def _head(phrase: str) -> str | None:
     return words[-1] if words else None
 
 
+_YEAR_LIKE = re.compile(
+    r"\b(in|since|by|until|till|from|to|of|before|after|during|early|late|mid|the|"
+    + "|".join(_MONTHS.split()) + r")\s+(1[89]\d\d|20\d\d)s?\b(?!\s+(people|persons|soldiers|troops|residents|members))"
+    r"|\b(1[89]\d\d|20\d\d)[- ]years?\b|\b\d{1,2},?\s+(1[89]\d\d|20\d\d)\b", re.I)
+
+
+def _not_counts(sentence: str) -> str:
+    """The sentence without ages and years, which answer "how old" and "when", not "how many"."""
+    return _YEAR_LIKE.sub(" ", AGE.sub(" ", sentence))
+
+
 _GENERIC_COUNTED = frozenset(stem(w) for w in "people person persons individuals times members "
                               "cases victims residents".split())
 
 
-def answer_type_match(info: QuestionInfo, sentence: str) -> float:
+def answer_type_match(info: QuestionInfo, sentence: str, passage: str = "") -> float:
     """1.0 when `sentence` holds what the question asks for, 0.0 when it cannot answer it.
 
-    In between for a count whose noun the sentence names differently ("how many people"
-    answered by "two fishermen"): plausible, so kept, but ranked below a direct match.
+    In between for a count whose noun the sentence names differently ("how many pupils"
+    answered by "1,709 children"): plausible, so kept, but ranked below a direct match.
+    Not when the passage around it names the counted thing without a number: then the
+    passage speaks of it and does not count it ("ballistic missiles it has supplied"), and
+    a number elsewhere counts something else.
     """
     if info.kind == "count" and info.focus:
         q_low = info.text.lower()
-        sentence = AGE.sub(" ", sentence)  # "Fifteen-year-old" is an age, not a count
+        sentence = _not_counts(sentence)  # "Fifteen-year-old", "in 1990": not counts
         if not any(m.group(0).lower() not in q_low for m in NUMBER.finditer(sentence)):
             return 0.0
         if info.focus in _GENERIC_COUNTED or _number_near(sentence, info.focus):
             return 1.0
         # The counted noun is there but no number goes with it: the number counts something else.
-        return 0.0 if info.focus in {stem(w) for w in _WORD.findall(sentence)} else 0.85
+        named = {stem(w) for w in _WORD.findall(sentence + " " + passage)}
+        return 0.0 if info.focus in named else 0.85
     return 1.0 if has_answer_type(info, sentence) else 0.0
 
 
@@ -138,7 +157,7 @@ def has_answer_type(info: QuestionInfo, sentence: str) -> bool:
         return True
     q_low = info.text.lower()
     if info.kind in ("count", "number"):
-        numbers = [m.group(0) for m in NUMBER.finditer(AGE.sub(" ", sentence)) if m.group(0).lower() not in q_low]
+        numbers = [m.group(0) for m in NUMBER.finditer(_not_counts(sentence)) if m.group(0).lower() not in q_low]
         if not numbers:
             return False
         if info.kind == "count" and info.focus:
@@ -158,9 +177,41 @@ def has_answer_type(info: QuestionInfo, sentence: str) -> bool:
         return bool(names) or bool(re.search(r"\b(Mr|Mrs|Ms|Dr|President|Minister)\.? [A-Z]", sentence))
     if info.kind == "name":
         return bool(_NAMING_CUE.search(sentence)) or (info.focus is not None and _appositive(sentence, info.focus))
+    if info.kind == "entity":
+        return bool(names) or any(_proper_word(w, q_low) for w in _WORD.findall(sentence))
     if info.kind == "place":
         return bool(names) or bool(re.search(r"\b(in|at|from|near) [A-Z][a-z]+", sentence))
     return True
+
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def years(text: str) -> set[int]:
+    return {int(y) for y in _YEAR.findall(text)}
+
+
+def year_match(question_years: set[int], passage: str, published: str | None) -> bool:
+    """Whether a passage can speak of the years a question names.
+
+    It can when it mentions one of them, or when its article was published within a year
+    of it (news calls the past year "last year" and previews next year's events). An
+    article published in 2006 does not answer a question about 2015 because its words match.
+    """
+    if not question_years:
+        return True
+    if question_years & years(passage):
+        return True
+    if published and published[:4].isdigit():
+        return any(abs(int(published[:4]) - y) <= 1 for y in question_years)
+    return True
+
+
+def _proper_word(word: str, q_low: str) -> bool:
+    """A capitalised or camel-case word ("Immortals", "eHow") that is neither a common word nor in the question."""
+    w = word.strip("'")
+    return (w[:1].isupper() or any(c.isupper() for c in w[1:])) and w.lower() not in STOPWORDS \
+        and w.lower() not in q_low and len(w) > 1
 
 
 def _number_near(sentence: str, focus: str, window: int = 6) -> bool:

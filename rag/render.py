@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from rag.answer import Answer, Citation
+from rag.store import Hit
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _EXTRA = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
@@ -56,12 +57,29 @@ def answer_text(text: str, turn: int, known: Sequence[int]) -> str:
     return "".join(out)
 
 
-def byline(c: Citation) -> str:
-    """"Title — Source, 2025-01-14", escaped; the title links to the article's URL when it has one."""
+def outlets(hit: Hit) -> str:
+    """Plain text: "Source", or "Source (also: Other Wire, Third Daily)" for a syndicated story."""
+    first = hit.source or (hit.sources[0] if hit.sources else "unknown source")
+    others = [s for s in hit.sources if s != first]
+    return f"{first} (also: {', '.join(others)})" if others else first
+
+
+def hit_for(c: Citation, hits: Sequence[Hit]) -> Hit | None:
+    """The retrieved hit a citation quotes from."""
+    return next((h for h in hits if h.chunk_id == c.chunk_id), None)
+
+
+def byline(c: Citation, hits: Sequence[Hit] = ()) -> str:
+    """"Title — Source, 2025-01-14", escaped; the title links to the article's URL when it has one.
+
+    With the answer's `hits`, a story carried by several outlets names them all.
+    """
     title = f"<b>{escape(c.title)}</b>"
     if url := safe_url(c.url):
         title = f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{title}</a>'
-    return f"{title} — {escape(c.source or 'unknown source')}, {escape(c.date or 'undated')}"
+    hit = hit_for(c, hits)
+    source = outlets(hit) if hit else (c.source or "unknown source")
+    return f"{title} — {escape(source)}, {escape(c.date or 'undated')}"
 
 
 def answer_html(answer: Answer, turn: int, *, partial_text: str | None = None) -> str:
@@ -73,7 +91,7 @@ def answer_html(answer: Answer, turn: int, *, partial_text: str | None = None) -
         return parts[0]
     parts += [f'<div class="note">{escape(n)}</div>' for n in answer.notes]
     if answer.citations:
-        items = "".join(f"<li>{cite_button(turn, c.n)} {byline(c)}<br><q>{escape(c.quote)}</q></li>"
+        items = "".join(f"<li>{cite_button(turn, c.n)} {byline(c, answer.hits)}<br><q>{escape(c.quote)}</q></li>"
                         for c in answer.citations)
         parts.append(f'<ol class="sources">{items}</ol>')
     elif answer.abstained:

@@ -1,9 +1,29 @@
 """Find the passages that answer a question: `Retriever.search(query, k, where) -> list[Hit]`.
 
 The retriever embeds the query with the same model that built the index (it refuses an
-index built with another) and asks the store for the nearest chunks. `where` is a Chroma
-metadata filter over `article_id`, `source`, `date` and `date_num` (20250114), e.g.
-`{"date_num": {"$gte": 20250101}}`.
+index built with another). `mode` picks the ranking signal:
+
+- "dense": the store's nearest chunks by cosine similarity;
+- "keyword": BM25 over the chunk texts (`rag.keyword`), which finds rare names and numbers;
+- "hybrid" (default): both candidate lists, `DEPTH` deep, fused by reciprocal rank
+  (`rag.fusion`, weights `WEIGHTS`, constant `RRF_K`; tuned on the shipped sets, see
+  evals/README.md "Retrieval modes").
+
+Then, in every mode: a time expression in the question (`rag.timeexpr`, relative dates
+counted from the newest article in the index) multiplies the fused score of articles
+published in that range by 1 + `TIME_BOOST` (a boost, not a filter: only `where` excludes),
+and "latest"/"most recent" raises the leading candidates by their date rank, newest most; syndicated copies of one story
+fold into one hit naming every outlet (`rag.duplicates`); overlapping chunks of one article
+merge into one passage and each article is capped at `diversity.CAP` passages
+(`rag.diversity`).
+
+Scores: the fused score only *orders* hits. `Hit.score` is always the cosine similarity of
+the query and the chunk under the embedding model (computed from the stored vector for
+chunks only BM25 found), so it means the same thing in every mode and on every corpus, and
+the answerer's abstention threshold (`rag.extractive`) needs no re-tuning when the corpus
+grows. `where` is a Chroma metadata filter over `article_id`, `source`, `date` and
+`date_num` (20250114), e.g. `{"date_num": {"$gte": 20250101}}`; it applies to the dense
+and the keyword candidates alike.
 
 >>> r = Retriever.open(".rag-index")                                  # doctest: +SKIP
 >>> [(h.title[:30], round(h.score, 2)) for h in r.search("North Korean troops", k=2)]  # doctest: +SKIP
@@ -12,14 +32,26 @@ metadata filter over `article_id`, `source`, `date` and `date_num` (20250114), e
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
+from rag import diversity, duplicates, timeexpr
 from rag.config import Config
 from rag.embedding import Embedder, load_embedder
+from rag.fusion import rrf
+from rag.keyword import KeywordIndex
 from rag.store import Hit, ModelMismatchError, Store
 
-__all__ = ["Hit", "Retriever", "IndexMissingError", "make_where"]
+__all__ = ["Hit", "Retriever", "IndexMissingError", "make_where", "MODES"]
+
+MODES = ("hybrid", "dense", "keyword")
+DEPTH = 30  # candidates taken from each ranking before fusion
+RRF_K = 60.0
+WEIGHTS = {"dense": 1.0, "keyword": 2.5}  # BM25 weighted up: the sets ask for names and numbers
+TIME_BOOST = 0.3  # fused score x 1.3 for articles published in the question's date range
+RECENCY_BOOST = 0.3  # "latest": up to x 1.3 for the newest of the leading candidates, by date rank
+RECENCY_POOL = 10  # only the leading candidates are reordered by date: recency never lifts the irrelevant
 
 
 class IndexMissingError(FileNotFoundError):
@@ -27,7 +59,10 @@ class IndexMissingError(FileNotFoundError):
 
 
 class Retriever:
-    def __init__(self, store: Store, embedder: Embedder, *, k: int = 5):
+    def __init__(self, store: Store, embedder: Embedder, *, k: int = 5, mode: str = "hybrid",
+                 keyword: KeywordIndex | None = None, today: date | None = None):
+        if mode not in MODES:
+            raise ValueError(f"retrieval mode {mode!r}: expected one of {', '.join(MODES)}")
         stored = store.embedder_name()
         if stored is not None and stored != embedder.name:
             raise ModelMismatchError(f"the index at {store.index_dir} was built with {stored!r}, "
@@ -35,6 +70,9 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.k = k
+        self.mode = mode
+        self.keyword = keyword or KeywordIndex(store)
+        self.today = today  # for relative time expressions; None: the newest article's date
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, config: Config | None = None,
@@ -47,20 +85,80 @@ class Retriever:
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
                                              backend=config.embed_backend)
-        return cls(store, embedder, k=config.k)
+        return cls(store, embedder, k=config.k, mode=config.retrieval)
 
     def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
-        """The `k` chunks nearest to `query`, best first."""
+        """The `k` best passages for `query`, best first; see the module docstring."""
         query = query.strip()
         if not query:
             return []
-        return self.store.search(self.embedder.embed_query(query), k or self.k, where)
+        k = k or self.k
+        depth = max(DEPTH, 4 * k)
+        vector = self.embedder.embed_query(query)
+        rankings: list[tuple[list[str], float]] = []
+        found: dict[str, Hit] = {}
+        if self.mode in ("dense", "hybrid"):
+            dense = self.store.search(vector, depth, where)
+            found.update((h.chunk_id, h) for h in dense)
+            rankings.append(([h.chunk_id for h in dense], WEIGHTS["dense"]))
+        if self.mode in ("keyword", "hybrid"):
+            ids = [cid for cid, _ in self.keyword.search(query, depth, where)]
+            rankings.append((ids, WEIGHTS["keyword"]))
+            missing = [cid for cid in ids if cid not in found]
+            found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
+        fused = rrf([([c for c in ids if c in found], w) for ids, w in rankings], RRF_K)
+        fused = self._time_boost(query, fused, found)
+        ordered = [found[c] for c in sorted(fused, key=lambda c: -fused[c])]
+        return self._present(ordered, k)
+
+    def _time_boost(self, query: str, fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
+        """Fused scores raised for a question that names a time ("in 2015", "last week") or asks for the latest."""
+        fused = dict(fused)
+        today = self.today or _as_date(self.store.newest_date()) or date.today()
+        if rng := timeexpr.parse(query, today):
+            for c in fused:
+                if rng.contains(found[c].date):
+                    fused[c] *= 1 + TIME_BOOST
+        if timeexpr.wants_latest(query):
+            pool = sorted(fused, key=lambda c: -fused[c])[:RECENCY_POOL]
+            dates = sorted({found[c].date[:10] for c in pool if found[c].date})
+            for c in pool:
+                if found[c].date and len(dates) > 1:
+                    fused[c] *= 1 + RECENCY_BOOST * dates.index(found[c].date[:10]) / (len(dates) - 1)
+        return fused
+
+    def _present(self, ordered: list[Hit], k: int) -> list[Hit]:
+        """Copies folded, adjacent chunks merged, each article capped; the first `k`."""
+        hits = duplicates.collapse(ordered, self.store.duplicate_groups(h.article_id for h in ordered))
+        texts: dict[str, str | None] = {}
+
+        def article_text(article_id: str) -> str | None:
+            if article_id not in texts:
+                article = self.store.article(article_id)
+                texts[article_id] = article.text if article else None
+            return texts[article_id]
+
+        # Grow the candidate prefix until it yields k passages, so that a top hit absorbs its
+        # neighbours among the leading candidates only, not chunks that ranked fortieth.
+        out: list[Hit] = []
+        for n in range(1, len(hits) + 1):
+            out = diversity.cap_per_article(diversity.merge_adjacent(hits[:n], article_text))
+            if len(out) >= k:
+                break
+        return out[:k]
 
     def as_llama_index(self, k: int | None = None, where: dict[str, Any] | None = None):
         """This retriever as a llama-index `BaseRetriever`, for its query engines."""
         from rag.llama import LlamaIndexRetriever
 
         return LlamaIndexRetriever(self, k=k or self.k, where=where)
+
+
+def _as_date(iso: str | None) -> date | None:
+    try:
+        return date.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return None
 
 
 def make_where(*, source: str | Sequence[str] | None = None, since: str | None = None, until: str | None = None,

@@ -26,8 +26,14 @@ def fake_engine(root: Path, *, with_seed: bool = True):
     shutil.copytree(FIXTURES / "corpus", corpus)
     if with_seed:
         shutil.copy(SEED, corpus / SEED.name)
+    from rag.extractive import ExtractiveAnswerer
+    from tests.conftest import FAKE_THRESHOLD
+
     config = Config(index_dir=root / "index")
-    engine = Engine(config, Store(config.index_dir), HashEmbedder())
+    embedder = HashEmbedder()
+    # The abstention threshold is calibrated per embedding model (see tests/conftest.py).
+    engine = Engine(config, Store(config.index_dir), embedder,
+                    {"extractive": ExtractiveAnswerer(embedder, threshold=FAKE_THRESHOLD)})
     engine.ingest([corpus])
     return engine
 

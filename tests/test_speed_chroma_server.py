@@ -59,3 +59,49 @@ def test_a_server_index_refuses_another_model(server, tmp_path, embedder):
     store.bind_embedder(embedder.name)
     with pytest.raises(ModelMismatchError):
         Store(tmp_path / "b", collection="other", chroma_url=server).bind_embedder(HashEmbedder(name="x").name)
+
+
+def test_syndicated_copies_and_keyword_search_through_a_chroma_server(server, tmp_path):
+    """Signatures, duplicate groups and the keyword index's version live on the server: every instance agrees."""
+    from tests.fakes import HashEmbedder
+    from tests.news_support import with_mode
+    from tests.test_news_dedup import _wire_corpus
+    from tests.test_news_keyword import RARE, _harbour_corpus
+
+    embedder = HashEmbedder()
+
+    def instance(name: str, collection: str) -> Engine:
+        config = Config(index_dir=tmp_path / name, chroma_url=server, collection=collection)
+        return Engine(config, Store(config.index_dir, collection, chroma_url=server), embedder,
+                      {"extractive": ExtractiveAnswerer(embedder, threshold=FAKE_THRESHOLD)})
+
+    # Two indexes on the server (the keyword ranking below is the one of the harbour corpus alone).
+    wire, harbour = _wire_corpus(tmp_path), _harbour_corpus(tmp_path)
+    writer, kw_writer = instance("writer", "news"), instance("kw-writer", "harbour")
+    assert writer.ingest([wire]).failed == 0 and kw_writer.ingest([harbour]).failed == 0
+    reader, kw_reader = instance("reader", "news"), instance("kw-reader", "harbour")
+
+    # The syndicated copy is folded into one hit naming both outlets, seen from the other instance.
+    fire_question = "How many hectares did the Pellworth wildfire burn?"
+    fire = [h for h in reader.search(fire_question, k=5) if h.article_id in ("wire-a", "paper-b")]
+    assert len(fire) == 1 and set(fire[0].sources) == {"Global Wire", "Valley Gazette"}
+
+    # Keyword (BM25) search: both instances build their own index from the server and agree.
+    question = f"harbour cargo ship {RARE}"
+    ranked = {e: [h.chunk_id for h in with_mode(e, "keyword").search(question, k=5)] for e in (kw_writer, kw_reader)}
+    assert ranked[kw_writer] == ranked[kw_reader] and ranked[kw_reader]
+    assert with_mode(kw_reader, "keyword").search(question, k=1)[0].article_id == "rescue"
+    assert "rescue" not in [h.article_id for h in with_mode(kw_reader, "dense").search(question, k=3)]
+    assert "rescue" in [h.article_id for h in kw_reader.search(question, k=3)]  # hybrid
+
+    # A removal by the writer changes the server's chunks version: the reader's keyword index follows,
+    # and the remaining copy becomes its own canonical.
+    version = kw_reader.store.chunks_version()
+    (harbour / "rescue.json").unlink()
+    (wire / "wire-a.json").unlink()
+    assert kw_writer.ingest([harbour]).removed == 1 and writer.ingest([wire]).removed == 1
+    assert kw_reader.store.chunks_version() != version
+    assert "rescue" not in [h.article_id for h in with_mode(kw_reader, "keyword").search(question, k=5)]
+    assert [h.sources for h in reader.search(fire_question, k=5) if h.article_id == "paper-b"] == [("Valley Gazette",)]
+    ids, _, canonicals = reader.store.signatures()
+    assert dict(zip(ids, canonicals))["paper-b"] == "paper-b"

@@ -1,0 +1,61 @@
+"""Passages that cover more than one article: merge a story's adjacent chunks, cap chunks per article.
+
+Chunks overlap by design, so the top hits for a question about one story are often two or
+three consecutive chunks of it. `merge_adjacent` joins chunks of one article whose spans
+overlap or touch into a single passage (its span the union, its text cut from the stored
+article, so `article.text[start:end] == text` still holds, its score the best of them).
+`cap_per_article` then keeps at most `cap` passages per article, so a question that spans
+several stories sees several stories. What it leaves out: MMR over passage vectors (the
+cap did as well on the shipped sets and needs no extra embedding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, Sequence
+
+from rag.store import Hit
+
+CAP = 2  # passages per article in one result list
+GAP = 2  # characters between two spans that still count as touching (a space, a newline)
+MAX_CHARS = 2000  # a merged passage stays about two chunks long: longer ones gave the answerer more to misread
+
+
+def merge_adjacent(hits: Sequence[Hit], article_text: Callable[[str], str | None]) -> list[Hit]:
+    """Hits in rank order, with each article's overlapping or touching chunks merged into the best-ranked one."""
+    current = list(hits)
+    while True:  # a merged passage can reach one it did not touch before
+        merged = _merge_once(current, article_text)
+        if len(merged) == len(current):
+            return merged
+        current = merged
+
+
+def _merge_once(hits: Sequence[Hit], article_text: Callable[[str], str | None]) -> list[Hit]:
+    merged: list[Hit] = []
+    for h in hits:
+        i = next((i for i, m in enumerate(merged) if m.article_id == h.article_id
+                  and h.span[0] <= m.span[1] + GAP and m.span[0] <= h.span[1] + GAP), None)
+        if i is None:
+            merged.append(h)
+            continue
+        m = merged[i]
+        start, end = min(m.span[0], h.span[0]), max(m.span[1], h.span[1])
+        text = article_text(h.article_id)
+        if text is None or (start, end) == m.span:
+            continue
+        if end - start > MAX_CHARS:
+            merged.append(h)  # too long together: kept apart (the per-article cap still applies)
+            continue
+        merged[i] = replace(m, text=text[start:end], span=(start, end), score=max(m.score, h.score))
+    return merged
+
+
+def cap_per_article(hits: Sequence[Hit], cap: int = CAP) -> list[Hit]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in hits:
+        seen[h.article_id] = seen.get(h.article_id, 0) + 1
+        if seen[h.article_id] <= cap:
+            out.append(h)
+    return out

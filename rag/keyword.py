@@ -1,0 +1,149 @@
+"""Keyword search over the stored chunks: BM25 (bm25s) with English stemming (PyStemmer).
+
+Dense vectors miss what they were never trained to tell apart: a rare surname, a ship's
+name, "12,000". BM25 over the same chunks finds those. The index is derived data: it is
+built from the store's chunk texts (each chunk indexed with its article's headline, which
+works as a light title boost) and saved under `<index>/keyword/` together with the store's
+`chunks_version` it was built from. Ingestion and deletion change that version, and the
+next search notices and rebuilds (bm25s indexes thousands of chunks in well under a
+second), so the keyword index can never serve chunks the store no longer has.
+
+`where` is the same Chroma filter the dense search takes; it is evaluated here on each
+chunk's metadata (equality, `$in`, `$nin`, `$ne`, `$gt(e)`, `$lt(e)`, `$and`, `$or`).
+
+What it leaves out: phrase and proximity queries, and per-field BM25 (the title is simply
+part of each chunk's indexed text).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.store import Store
+
+TITLE_REPEAT = 1  # how many times the headline is indexed with each chunk (a title boost; 1 won on the sets)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stopword-free, stemmed word tokens, the same for chunks and queries."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+
+
+class KeywordIndex:
+    """BM25 over a store's chunks, rebuilt lazily whenever the store's chunk set changes."""
+
+    def __init__(self, store: Store, *, title_repeat: int = TITLE_REPEAT):
+        self.store = store
+        self.title_repeat = title_repeat
+        self.dir = Path(store.index_dir) / "keyword"
+        self._version: str | None = None
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._metas: list[dict[str, Any]] = []
+        self.builds = 0  # how many times the index was (re)built in this process: tests assert on it
+
+    def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the `k` best chunks for `query` that pass `where`, best first."""
+        self._refresh()
+        if self._bm25 is None or k <= 0:
+            return []
+        tokens = [t for t in tokenize([query])[0] if t in self._bm25.vocab_dict]
+        if not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        if where:
+            scores = np.where([matches(where, m) for m in self._metas], scores, 0.0)
+        order = np.argsort(-scores, kind="stable")[:k]
+        return [(self._ids[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def _refresh(self) -> None:
+        version = self.store.chunks_version()
+        if version == self._version:
+            return
+        if not self._load(version):
+            self._build(version)
+        self._version = version
+
+    def _load(self, version: str) -> bool:
+        try:
+            info = json.loads((self.dir / "chunks.json").read_text())
+            if info["version"] != version or info["title_repeat"] != self.title_repeat:
+                return False
+            import bm25s
+
+            self._bm25 = bm25s.BM25.load(str(self.dir / "bm25"), show_progress=False) if info["ids"] else None
+        except (OSError, ValueError, KeyError):
+            return False
+        self._ids, self._metas = info["ids"], info["metas"]
+        return True
+
+    def _build(self, version: str) -> None:
+        import bm25s
+
+        ids, texts, metas = [], [], []
+        for cid, text, meta in self.store.all_chunks():
+            ids.append(cid)
+            texts.append("\n".join([meta.get("title", "")] * self.title_repeat + [text]))
+            metas.append(meta)
+        self._ids, self._metas, self._bm25 = ids, metas, None
+        self.builds += 1
+        if ids:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(tokenize(texts), show_progress=False)
+        # Written to a fresh folder and swapped in, so a reader never loads half an index.
+        tmp = self.dir.with_name(f"keyword.tmp-{version}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self._bm25 is not None:
+            self._bm25.save(str(tmp / "bm25"), show_progress=False)
+        (tmp / "chunks.json").write_text(json.dumps({"version": version, "title_repeat": self.title_repeat,
+                                                     "ids": ids, "metas": metas}))
+        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            tmp.rename(self.dir)
+        except OSError:  # another process swapped its copy in first; ours is in memory regardless
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def matches(where: dict[str, Any], meta: dict[str, Any]) -> bool:
+    """Whether chunk metadata `meta` passes the Chroma `where` filter."""
+    for key, cond in where.items():
+        if key == "$and":
+            if not all(matches(c, meta) for c in cond):
+                return False
+        elif key == "$or":
+            if not any(matches(c, meta) for c in cond):
+                return False
+        elif not _compare(meta.get(key), cond if isinstance(cond, dict) else {"$eq": cond}):
+            return False
+    return True
+
+
+def _compare(value: Any, cond: dict[str, Any]) -> bool:
+    for op, target in cond.items():
+        if op == "$eq" and value != target or op == "$ne" and value == target:
+            return False
+        if op == "$in" and value not in target or op == "$nin" and value in target:
+            return False
+        if op in ("$gt", "$gte", "$lt", "$lte"):
+            if value is None:
+                return False
+            ok = {"$gt": value > target, "$gte": value >= target, "$lt": value < target, "$lte": value <= target}[op]
+            if not ok:
+                return False
+    return True
