@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", dest="index_dir", help="index directory (RAG_INDEX_DIR; default .rag-index)")
     common.add_argument("--model", help="sentence-transformers model name or path (RAG_MODEL; default: bundled)")
+    common.add_argument("--embed-backend", dest="embed_backend", choices=("torch", "onnx", "onnx-int8"),
+                        help="how the model runs on CPU (RAG_EMBED_BACKEND; default torch)")
     common.add_argument("--chroma-url", dest="chroma_url", help="a Chroma server instead of a local directory")
     query = argparse.ArgumentParser(add_help=False)
     query.add_argument("-k", type=int, help="passages to retrieve (RAG_K; default 5)")
@@ -65,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = Config.from_env().replace(index_dir=args.index_dir, model=args.model, chroma_url=args.chroma_url,
+                                          embed_backend=args.embed_backend,
                                           k=getattr(args, "k", None), retrieval=getattr(args, "retrieval", None))
         config = _llm_config(args, config)
         return _run(args, config)

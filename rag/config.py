@@ -22,6 +22,7 @@ class Config:
     collection: str = "articles"
     model: str = BUNDLED_MODEL  # "bundled" or any sentence-transformers name or local path
     device: str = "cpu"
+    embed_backend: str = "torch"  # "torch" | "onnx" (same vectors, faster on CPU) | "onnx-int8" (an index of its own)
     batch_size: int = 64
     chunk_tokens: int = 180  # estimated word-piece tokens; MiniLM truncates at 256
     chunk_overlap: int = 40

@@ -86,9 +86,8 @@ class SentenceTransformerEmbedder:
                              if hasattr(self._model, "get_embedding_dimension")
                              else self._model.get_sentence_embedding_dimension())
         self.batch_size = batch_size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = query_cache_size
-        self._lock = Lock()
+        self._cache = QueryCache(query_cache_size)
+        self._sentences = SentenceCache()
 
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
@@ -99,39 +98,96 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """Cached: a chat asks about the same things again and again."""
+        return self._cache.get(text, lambda t: self.embed([t])[0])
+
+    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return self._sentences.embed(texts, self.embed)
+
+
+class SentenceCache:
+    """Vectors of passage sentences seen before: the answerer meets the same passages again and again.
+
+    Only the texts not in the cache go to the model, in one batch; the vectors are the model's own.
+    """
+
+    def __init__(self, size: int = 16384):
+        self._items = QueryCache(size)
+
+    def embed(self, texts: Sequence[str], embed) -> np.ndarray:
+        found = {t: v for t in texts if (v := self._items.peek(t)) is not None}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            for t, v in zip(missing, embed(missing)):
+                found[t] = self._items.get(t, lambda _t, v=v: v)
+        dimension = len(next(iter(found.values()))) if found else 0
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
+
+
+class QueryCache:
+    """A thread-safe LRU of query vectors: a repeated query costs a dict lookup, not a model call."""
+
+    def __init__(self, size: int = 1024):
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def peek(self, text: str) -> np.ndarray | None:
         with self._lock:
-            hit = self._cache.get(text)
+            hit = self._items.get(text)
             if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vector = self.embed([text])[0]
+                self._items.move_to_end(text)
+            return hit
+
+    def get(self, text: str, compute) -> np.ndarray:
         with self._lock:
-            self._cache[text] = vector
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+            hit = self._items.get(text)
+            if hit is not None:
+                self._items.move_to_end(text)
+                return hit
+        vector = compute(text)
+        with self._lock:
+            self._items[text] = vector
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
         return vector
 
 
-def model_name(model: str) -> str:
-    """The name an index records for `model`, known without loading it."""
-    return BUNDLED_NAME if model == BUNDLED_MODEL else model
+def model_name(model: str, backend: str = "torch") -> str:
+    """The name an index records for `model` on `backend`, known without loading it.
+
+    ONNX fp32 gives the torch vectors to float rounding, so it shares the torch name;
+    int8 vectors differ a little, so an int8 index is a model of its own.
+    """
+    name = BUNDLED_NAME if model == BUNDLED_MODEL else model
+    return name + "+int8" if backend == "onnx-int8" else name
 
 
 class LazyEmbedder:
     """Loads the model on first use, so runs that embed nothing (an unchanged corpus) stay fast."""
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64):
-        self.name = model_name(model)
-        self._args = (model, device, batch_size)
-        self._loaded: SentenceTransformerEmbedder | None = None
+    def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,
+                 backend: str = "torch"):
+        if backend not in ("torch", "onnx", "onnx-int8"):
+            raise ValueError(f"RAG_EMBED_BACKEND={backend!r}: expected torch, onnx or onnx-int8")
+        if backend != "torch" and model != BUNDLED_MODEL:
+            raise ValueError(f"the {backend} backend runs the bundled model only, not {model!r}; "
+                             "use RAG_EMBED_BACKEND=torch for other models")
+        self.name = model_name(model, backend)
+        self._args = (model, device, batch_size, backend)
+        self._loaded: Embedder | None = None
         self._lock = Lock()
 
     @property
-    def model(self) -> SentenceTransformerEmbedder:
+    def model(self) -> Embedder:
         with self._lock:
             if self._loaded is None:
-                model, device, batch_size = self._args
-                self._loaded = SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
+                model, device, batch_size, backend = self._args
+                if backend == "onnx" and device != "cpu":
+                    backend = "torch"  # ONNX here is the CPU path; a GPU runs torch (same vectors for fp32)
+                if backend == "torch":
+                    self._loaded = SentenceTransformerEmbedder(model, device=device, batch_size=batch_size)
+                else:
+                    self._loaded = _onnx_or_torch(backend, batch_size)
             return self._loaded
 
     @property
@@ -144,7 +200,32 @@ class LazyEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.model.embed_query(text)
 
+    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
+        return embed_cached(self.model, texts)
 
-def load_embedder(model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64) -> Embedder:
-    """The configured model, loaded when first needed."""
-    return LazyEmbedder(model, device=device, batch_size=batch_size)
+
+def _onnx_or_torch(backend: str, batch_size: int) -> Embedder:
+    """The ONNX model; fp32 falls back to torch (the same vectors, same name) when it cannot be exported."""
+    from rag.onnx_embedding import OnnxEmbedder
+
+    try:
+        return OnnxEmbedder(backend, batch_size=batch_size)
+    except (ModelError, ImportError) as e:
+        if backend != "onnx":
+            raise
+        import sys
+
+        print(f"note: the ONNX backend is unavailable ({e}); embedding with torch instead", file=sys.stderr)
+        return SentenceTransformerEmbedder(BUNDLED_MODEL, batch_size=batch_size)
+
+
+def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """`embedder.embed(texts)`, from its sentence cache where it keeps one."""
+    cached = getattr(embedder, "embed_cached", None)
+    return cached(texts) if cached else embedder.embed(texts)
+
+
+def load_embedder(model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,
+                  backend: str = "torch") -> Embedder:
+    """The configured model on the configured backend, loaded when first needed."""
+    return LazyEmbedder(model, device=device, batch_size=batch_size, backend=backend)

@@ -32,7 +32,8 @@ class Engine:
     @classmethod
     def open(cls, config: Config | None = None, *, embedder: Embedder | None = None) -> "Engine":
         config = config or Config.from_env()
-        embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size)
+        embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
+                                             backend=config.embed_backend)
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
         from rag.llm import answerers_from_config
 

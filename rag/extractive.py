@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.answer import Answer, Citation, cannot_answer
 from rag.chunking import sentence_spans
-from rag.embedding import Embedder
+from rag.embedding import Embedder, embed_cached
 from rag.questions import analyze, answer_type_match, terms, year_match, years
 from rag.store import Hit
 
@@ -113,7 +113,7 @@ class ExtractiveAnswerer:
         df = Counter(t for ts in sentence_terms for t in ts if t in q_terms)
         idf = {t: math.log(1 + (len(pool) + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
         total_idf = sum(idf.values()) or 1.0
-        vectors = self.embedder.embed([text for _, _, text, _ in pool])
+        vectors = embed_cached(self.embedder, [text for _, _, text, _ in pool])  # same vectors, fewer model calls
         q_vec = self.embedder.embed_query(question)
         return [Candidate(h, span, text, match, float(vec @ q_vec), sum(idf[t] for t in q_terms & ts) / total_idf, vec)
                 for (h, span, text, match), ts, vec in zip(pool, sentence_terms, vectors)]

@@ -83,7 +83,8 @@ class Retriever:
             raise IndexMissingError(f"no index at {config.index_dir}: build one with "
                                     f"`python -m rag ingest PATH --index {config.index_dir}`")
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
-        embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size)
+        embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
+                                             backend=config.embed_backend)
         return cls(store, embedder, k=config.k, mode=config.retrieval)
 
     def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
