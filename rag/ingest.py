@@ -158,14 +158,18 @@ def _embed_and_store(articles: list[Article], store: Store, embedder: Embedder, 
         if group and (item[0] is None or size >= EMBED_GROUP):
             texts = [embedding_text(a, c) for a, cs in group for c in cs]
             vectors = embedder.embed(texts)
-            offset = 0
+            offset, signatures, entries = 0, [], []
             for article, chunks in group:
                 sig = duplicates.signature(article.text)
                 canonical = finder.canonical(article.id, sig)
-                store.put_signature(article.id, sig, canonical)
-                store.put(article, chunks, vectors[offset:offset + len(chunks)])
                 finder.add(article.id, sig, canonical)
+                signatures.append((article.id, sig, canonical))
+                entries.append((article, chunks, vectors[offset:offset + len(chunks)]))
                 offset += len(chunks)
+            # One write per group rather than per article: the per-article round trips cost
+            # more than embedding short articles did.
+            store.put_signatures(signatures)
+            store.put_many(entries)
             total += size
             if bar:
                 bar.update(size)

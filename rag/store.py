@@ -169,15 +169,34 @@ class Store:
         Written while the article is marked pending, so a crash before its row is committed
         re-processes it and writes this again.
         """
-        self._rows.put_signature(article_id, np.asarray(signature, dtype=np.uint64), canonical)
+        self.put_signatures([(article_id, signature, canonical)])
+
+    def put_signatures(self, entries: Sequence[tuple[str, np.ndarray, str]]) -> None:
+        """`put_signature` for several articles at once (one transaction locally)."""
+        self._rows.put_signatures([(a, np.asarray(sig, dtype=np.uint64), c) for a, sig, c in entries])
 
     def put(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Store an article's chunks, drop chunks it no longer has, then commit its row."""
-        if len(chunks) != len(vectors):
-            raise ValueError(f"{article.id}: {len(chunks)} chunks but {len(vectors)} vectors")
-        self.put_chunks([c.id for c in chunks], vectors, [c.text for c in chunks],
-                        [chunk_metadata(article, c) for c in chunks])
-        self.commit(article, {c.id for c in chunks})
+        self.put_many([(article, chunks, vectors)])
+
+    def put_many(self, entries: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
+        """`put` for a group of articles with one upsert, one lookup, one delete and one row commit.
+
+        The order per article is unchanged (chunks stored, stale chunks dropped, row written),
+        so a crash anywhere still leaves each article either committed or pending.
+        """
+        for article, chunks, vectors in entries:
+            if len(chunks) != len(vectors):
+                raise ValueError(f"{article.id}: {len(chunks)} chunks but {len(vectors)} vectors")
+        if not entries:
+            return
+        self.put_chunks([c.id for _, cs, _ in entries for c in cs],
+                        np.concatenate([np.asarray(v, dtype=np.float32) for _, _, v in entries]),
+                        [c.text for _, cs, _ in entries for c in cs],
+                        [chunk_metadata(a, c) for a, cs, _ in entries for c in cs])
+        keep = {c.id for _, cs, _ in entries for c in cs}
+        self._delete_ids(self._chunk_ids_of([a.id for a, _, _ in entries]) - keep)
+        self._rows.commit_many([(a, len(cs)) for a, cs, _ in entries], self._new_stamp())
 
     def put_chunks(self, ids: Sequence[str], vectors: np.ndarray, texts: Sequence[str],
                    metadatas: Sequence[dict[str, Any]]) -> None:
@@ -216,6 +235,13 @@ class Store:
 
     def chunk_ids(self, article_id: str) -> set[str]:
         return set(self._collection.get(where={"article_id": article_id}, include=[])["ids"])
+
+    def _chunk_ids_of(self, article_ids: Sequence[str]) -> set[str]:
+        ids: set[str] = set()
+        for i in range(0, len(article_ids), 500):  # keeps each filter small
+            group = list(article_ids[i:i + 500])
+            ids.update(self._collection.get(where={"article_id": {"$in": group}}, include=[])["ids"])
+        return ids
 
     def all_chunk_ids(self) -> set[str]:
         ids: set[str] = set()
@@ -348,19 +374,24 @@ class _SqliteRows:
         with self._db() as db:
             return {r[0] for r in db.execute("select id from pending")}
 
-    def put_signature(self, article_id: str, signature: np.ndarray, canonical: str) -> None:
+    def put_signatures(self, entries: list[tuple[str, np.ndarray, str]]) -> None:
         with self._db() as db:
-            _forget_signature(db, article_id)
-            db.execute("insert into signatures values (?, ?, ?)", (article_id, signature.tobytes(), canonical))
+            for article_id, signature, canonical in entries:
+                _forget_signature(db, article_id)
+                db.execute("insert into signatures values (?, ?, ?)", (article_id, signature.tobytes(), canonical))
 
     def commit(self, article: Article, chunks: int, stamp: str) -> None:
+        self.commit_many([(article, chunks)], stamp)
+
+    def commit_many(self, entries: list[tuple[Article, int]], stamp: str) -> None:
+        now = time.time()
         with self._db() as db:
-            db.execute(
+            db.executemany(
                 "insert or replace into articles values (?,?,?,?,?,?,?,?,?,?,?)",
-                (article.id, article.origin, article.content_hash, article.title, article.date, article.source,
-                 article.url, article.author, article.text, chunks, time.time()))
-            db.execute("delete from pending where id = ?", (article.id,))
-            db.execute("insert or replace into meta values ('last_ingested', ?)", (str(time.time()),))
+                [(a.id, a.origin, a.content_hash, a.title, a.date, a.source, a.url, a.author, a.text, n, now)
+                 for a, n in entries])
+            db.executemany("delete from pending where id = ?", [(a.id,) for a, _ in entries])
+            db.execute("insert or replace into meta values ('last_ingested', ?)", (str(now),))
             _bump_chunks_version(db)
             _stamp_write(db, stamp)
 
@@ -480,6 +511,14 @@ class _ChromaRows:
 
     def pending(self) -> set[str]:
         return {m["article_id"] for m in self._all({"kind": "pending"}, ["metadatas"])["metadatas"]}
+
+    def put_signatures(self, entries: list[tuple[str, np.ndarray, str]]) -> None:
+        for article_id, signature, canonical in entries:
+            self.put_signature(article_id, signature, canonical)
+
+    def commit_many(self, entries: list[tuple[Article, int]], stamp: str) -> None:
+        for article, chunks in entries:
+            self.commit(article, chunks, stamp)
 
     def put_signature(self, article_id: str, signature: np.ndarray, canonical: str) -> None:
         self._forget_signature(article_id)

@@ -112,18 +112,20 @@ def test_a_file_that_turns_bad_keeps_what_it_had(engine, corpus):
 def test_a_crash_between_chunk_write_and_commit_is_repaired(engine, corpus, monkeypatch):
     f = corpus / "volcano.txt"
     f.write_text(f.read_text().replace("eight kilometres", "nine kilometres"))
-    real_put = Store.put
+    real_put_many = Store.put_many
 
-    def crash_after_chunks(self, article, chunks, vectors):
-        self._collection.upsert(ids=[c.id for c in chunks], embeddings=vectors,
-                                documents=[c.text for c in chunks],
-                                metadatas=[{"article_id": article.id, "start": c.start, "end": c.end} for c in chunks])
-        raise KeyboardInterrupt  # the process dies before the row is committed
+    def crash_after_chunks(self, entries):
+        for article, chunks, vectors in entries:
+            self._collection.upsert(ids=[c.id for c in chunks], embeddings=vectors,
+                                    documents=[c.text for c in chunks],
+                                    metadatas=[{"article_id": article.id, "start": c.start, "end": c.end}
+                                               for c in chunks])
+        raise KeyboardInterrupt  # the process dies before the rows are committed
 
-    monkeypatch.setattr(Store, "put", crash_after_chunks)
+    monkeypatch.setattr(Store, "put_many", crash_after_chunks)
     with pytest.raises(KeyboardInterrupt):
         engine.ingest([corpus])
-    monkeypatch.setattr(Store, "put", real_put)
+    monkeypatch.setattr(Store, "put_many", real_put_many)
     assert engine.store.pending() == {"volcano"}
     report = engine.ingest([corpus])
     assert report.ingested == 1 and not engine.store.pending()
