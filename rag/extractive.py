@@ -34,6 +34,7 @@ THRESHOLD = 0.42
 YEAR_MISMATCH = 0.5  # a passage that cannot speak of the year asked about is a weaker match
 NEAR_BEST = 0.06  # extra sentences must score within this of the best one
 REDUNDANT = 0.85  # a sentence this similar to one already chosen adds nothing
+MAX_EMBEDDED = 8  # candidate sentences embedded per question
 
 
 @dataclass(frozen=True)
@@ -59,11 +60,12 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, *, threshold: float = THRESHOLD, max_sentences: int = 3,
-                 weights: tuple[float, float, float] = WEIGHTS):
+                 weights: tuple[float, float, float] = WEIGHTS, max_embedded: int = MAX_EMBEDDED):
         self.embedder = embedder
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.weights = weights
+        self.max_embedded = max_embedded
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         ranked = self.rank(question, hits)
@@ -113,7 +115,12 @@ class ExtractiveAnswerer:
         df = Counter(t for ts in sentence_terms for t in ts if t in q_terms)
         idf = {t: math.log(1 + (len(pool) + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
         total_idf = sum(idf.values()) or 1.0
-        vectors = embed_cached(self.embedder, [text for _, _, text, _ in pool])  # same vectors, fewer model calls
+        coverage = [sum(idf[t] for t in q_terms & ts) / total_idf for ts in sentence_terms]
+        # Embedding sentences is the answerer's whole cost: only the most promising ones by the
+        # signals known beforehand are embedded (a cap of 6 already left the fitted utility unchanged).
+        order = sorted(range(len(pool)), key=lambda i: -pool[i][3] * (pool[i][0].score + 0.5 * coverage[i]))
+        keep = order[:self.max_embedded]
+        vectors = embed_cached(self.embedder, [pool[i][2] for i in keep])  # same vectors, fewer model calls
         q_vec = self.embedder.embed_query(question)
-        return [Candidate(h, span, text, match, float(vec @ q_vec), sum(idf[t] for t in q_terms & ts) / total_idf, vec)
-                for (h, span, text, match), ts, vec in zip(pool, sentence_terms, vectors)]
+        return [Candidate(pool[i][0], pool[i][1], pool[i][2], pool[i][3], float(vec @ q_vec), coverage[i], vec)
+                for i, vec in zip(keep, vectors)]

@@ -42,3 +42,14 @@ def test_follow_up_is_searched_with_the_question_it_follows(engine):
     follow = chat.ask("How many people were treated for burns there?")
     assert follow.hits[0].article_id == "volcano"
     assert "two fishermen" in follow.text
+
+
+def test_only_the_most_promising_sentences_are_embedded(engine):
+    from rag.extractive import MAX_EMBEDDED
+
+    hits = engine.search("How many residents were evacuated after the volcano erupted?", k=5)
+    assert sum(len(h.text.split(". ")) for h in hits) > MAX_EMBEDDED  # more sentences than the cap
+    before = engine.embedder.calls
+    answer = engine.answerer().answer("How many residents were evacuated after the volcano erupted?", hits)
+    assert engine.embedder.calls - before <= MAX_EMBEDDED
+    assert "2,400 residents" in answer.text
