@@ -43,6 +43,9 @@ CSS = """
 #transcript .who { font-size: .8em; opacity: .7; margin-bottom: .2em; }
 #transcript ol.sources { font-size: .9em; margin: .5em 0 0 0; padding-left: 1.2em; }
 #transcript .searched { font-size: .9em; opacity: .85; margin-top: .4em; }
+#transcript li.unsupported q { text-decoration: line-through wavy #c0392b; }
+#transcript .unsupported-note { color: #c0392b; font-weight: 600; }
+#transcript .answer.streaming { white-space: pre-wrap; opacity: .85; }
 button.cite { color: var(--color-accent); background: none; border: none; padding: 0 .1em;
   cursor: pointer; font-weight: 600; text-decoration: underline; }
 mark.cited { background: #ffe58a; color: #111; padding: 0 .1em; }

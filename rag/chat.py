@@ -7,7 +7,7 @@ grows, one cited sentence at a time. A follow-up question ("How many of them wer
 captured?") is searched together with the question before it (`rag.conversation`).
 `Chat.source` and `Chat.article` render what citation `[n]` of turn `t` points at.
 
-What it leaves out: token-level streaming (the extractive answerer produces whole
+What it leaves out: token-level streaming for the extractive answerer (it produces whole
 sentences) and persistence of sessions across server restarts.
 
 >>> chat = Chat(engine)                                                  # doctest: +SKIP
@@ -25,6 +25,7 @@ from typing import Any, Iterator
 from rag import render
 from rag.answer import Answer, Citation
 from rag.conversation import search_query
+from rag.llm import stream_answer
 from rag.retriever import make_where
 
 ALL_SOURCES = "All sources"
@@ -79,19 +80,31 @@ class Chat:
         yield self.transcript(session, pending=True), session
         try:
             hits = self.engine.search(search_query(question, session.questions()), filters.k, filters.where())
-            answer = self.engine.answerer(filters.answerer).answer(question, hits)
+            answerer = self.engine.answerer(filters.answerer)
         except (ValueError, KeyError) as e:  # a bad date or answerer name: say so, keep the session
             turn.error = str(e).strip("'\"")
             yield self.transcript(session), session
             return
+        if hasattr(answerer, "stream"):  # a language model: its words as they arrive, then the checked answer
+            stream = stream_answer(answerer, question, hits)
+            text = ""
+            for delta in stream:
+                text += delta
+                yield self.transcript(session, streaming=text), session
+            turn.answer = stream.answer
+            yield self.transcript(session), session
+            return
+        answer = answerer.answer(question, hits)
         turn.answer = answer
         pieces = [p for p in _PIECE.findall(answer.text) if p]
         for i in range(1, len(pieces)):
             yield self.transcript(session, partial="".join(pieces[:i]).rstrip()), session
         yield self.transcript(session), session
 
-    def transcript(self, session: ChatSession, *, partial: str | None = None, pending: bool = False) -> str:
-        """The whole conversation as safe HTML; the last answer cut to `partial` while streaming."""
+    def transcript(self, session: ChatSession, *, partial: str | None = None, pending: bool = False,
+                   streaming: str | None = None) -> str:
+        """The whole conversation as safe HTML; the last answer cut to `partial`, or the raw
+        `streaming` text of a language model before its citations are checked."""
         out = []
         for i, t in enumerate(session.turns):
             out.append(render.message_html("user", render.escape(t.question)))
@@ -101,6 +114,8 @@ class Chat:
             elif t.answer is not None:
                 body = render.answer_html(t.answer, i, partial_text=partial if last else None)
                 out.append(render.message_html("assistant", body))
+            elif streaming is not None and last:
+                out.append(render.message_html("assistant", render.streaming_html(streaming)))
             elif pending and last:
                 out.append(render.message_html("assistant", '<div class="answer pending">Searching…</div>'))
         if not out:

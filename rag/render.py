@@ -91,12 +91,26 @@ def answer_html(answer: Answer, turn: int, *, partial_text: str | None = None) -
         return parts[0]
     parts += [f'<div class="note">{escape(n)}</div>' for n in answer.notes]
     if answer.citations:
-        items = "".join(f"<li>{cite_button(turn, c.n)} {byline(c, answer.hits)}<br><q>{escape(c.quote)}</q></li>"
+        items = "".join(f"<li{_unsupported(c)}>{cite_button(turn, c.n)} {byline(c, answer.hits)}"
+                        f"{_UNSUPPORTED_NOTE if c.supported is False else ''}<br><q>{escape(c.quote)}</q></li>"
                         for c in answer.citations)
         parts.append(f'<ol class="sources">{items}</ol>')
     elif answer.abstained:
         parts.append(searched_html(answer))
     return "".join(parts)
+
+
+def streaming_html(text: str) -> str:
+    """A language model's answer while it is being written: escaped text, citations not yet checked."""
+    return f'<div class="answer streaming">{escape(text)}<span class="cursor">▍</span></div>'
+
+
+_UNSUPPORTED_NOTE = ' <span class="unsupported-note">— not supported by this passage</span>'
+
+
+def _unsupported(c: Citation) -> str:
+    """Checked and found wanting: shown distinctly, so a reader does not take the claim on trust."""
+    return ' class="unsupported"' if c.supported is False else ""
 
 
 def searched_html(answer: Answer) -> str:
