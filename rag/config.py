@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -39,7 +39,6 @@ class Config:
     llm_retries: int = 2  # for 429, 5xx and refused connections, before any text arrived
     llm_max_tokens: int = 512
     drop_unsupported: bool = False  # remove generated sentences their citations do not support
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -47,8 +46,6 @@ class Config:
         env = os.environ if env is None else env
         overrides: dict[str, object] = {}
         for f in dataclasses.fields(cls):
-            if f.name == "extra":
-                continue
             raw = env.get(f"RAG_{f.name.upper()}")
             if raw is None or raw == "":
                 continue

@@ -664,7 +664,6 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
-_chunk_metadata = chunk_metadata  # the name main's callers knew
 
 
 def _hit(document: str, meta: dict[str, Any], chunk_id: str, distance: float) -> Hit:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.app_support import EVIL, serve
+from tests.app_support import serve
 
 DEPLOYED = "How many North Korean soldiers have been deployed to Russia?"
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from rag.chunking import chunk_article
-from rag.articles import load_file
 from rag.config import Config
 from rag.engine import Engine
 from rag.ingest import IndexBusyError, writer_lock

@@ -1,6 +1,5 @@
 """Embedding on Ray: a local Ray instance embeds the corpus and writes it to a real Chroma server."""
 
-import functools
 
 import pytest
 

@@ -9,7 +9,6 @@ article leaves the extractive answers to other questions exactly as they were.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
