@@ -124,11 +124,17 @@ def main(argv=None) -> int:
         results["ingest"] = ing
         llama = ing["llama-index stock"]
         rows.append(("## Ingestion", "", "", "", "", ""))
-        rows.append(("contender", "chunks", "chunks/s", "tokens/s", "x llama-index", "peak RSS MB"))
+        # Two ratios, because llama-index's splitter overlaps chunks heavily and so embeds far more
+        # tokens for the same articles: "x llama-index" is the time to ingest the same articles
+        # (what a user waits for); the bracket after tokens/s compares embedded tokens per second
+        # (how hard the hardware works).
+        rows.append(("contender", "chunks", "chunks/s", "embedded tokens/s (x llama-index)",
+                     "x llama-index, same articles", "peak RSS MB"))
+        llama_tps = llama["tokens"] / llama["seconds"]
         for name, r in ing.items():
             tps = r["tokens"] / r["seconds"]
-            rows.append((name, str(r["chunks"]), fmt(r["chunks"] / r["seconds"]), fmt(tps, 0),
-                         fmt(tps / (llama["tokens"] / llama["seconds"]), 2), fmt(r["peak_rss_mb"], 0)))
+            rows.append((name, str(r["chunks"]), fmt(r["chunks"] / r["seconds"]), f"{fmt(tps, 0)} ({tps / llama_tps:.2f}x)",
+                         f"{fmt(llama['seconds'] / r['seconds'], 2)} ({fmt(r['seconds'], 1)} s)", fmt(r["peak_rss_mb"], 0)))
         ours = ing["ours (torch)"]
         rows.append(("re-ingest unchanged (torch)", "", f"{fmt(ours['reingest_seconds'], 2)} s", "",
                      f"{100 * ours['reingest_seconds'] / ours['seconds']:.2f}% of full", ""))
