@@ -32,24 +32,23 @@ def article_ranking(hits) -> list[str]:
 
 
 class CachedEmbedder:
-    """The embedder with every text's vector kept: modes and sets see the same sentences again and again."""
+    """The embedder with every text's vector kept: modes and sets see the same sentences again and again.
+
+    The library's `SentenceCache`, made large enough for a whole comparison; queries are
+    already cached by the embedder itself.
+    """
 
     def __init__(self, inner):
-        self.inner, self.name, self._cache = inner, inner.name, {}
+        from rag.embedding import SentenceCache
+
+        self.inner, self.name = inner, inner.name
+        self._cache = SentenceCache(size=1 << 20)
 
     def embed(self, texts, *, progress=False):
-        import numpy as np
-
-        new = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if new:
-            self._cache.update(zip(new, self.inner.embed(new)))
-        return np.stack([self._cache[t] for t in texts]) if texts else self.inner.embed([])
+        return self._cache.embed(texts, self.inner.embed)
 
     def embed_query(self, text):
-        key = ("q", text)
-        if key not in self._cache:
-            self._cache[key] = self.inner.embed_query(text)
-        return self._cache[key]
+        return self.inner.embed_query(text)
 
 
 def evidence_spans(q: dict, store) -> dict[str, list[tuple[int, int]]]:

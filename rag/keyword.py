@@ -22,29 +22,22 @@ import os
 import threading
 import shutil
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from rag.questions import stemmer
 from rag.store import Store
 
 TITLE_REPEAT = 1  # how many times the headline is indexed with each chunk (a title boost; 1 won on the sets)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     """Lower-cased, stopword-free, stemmed word tokens, the same for chunks and queries."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False, show_progress=False)
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
 
 
 @dataclass(frozen=True)

@@ -59,14 +59,15 @@ class QuestionInfo:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer, the Snowball stemmer that bm25s also uses
+def stemmer():
+    """The English Snowball stemmer (PyStemmer), shared by question analysis and the BM25 index."""
+    import Stemmer
 
     return Stemmer.Stemmer("english")
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word.lower().strip("'"))
+    return stemmer().stemWord(word.lower().strip("'"))
 
 
 def terms(text: str) -> list[str]:

@@ -175,12 +175,9 @@ class Store:
         """`put_signature` for several articles at once (one transaction locally)."""
         self._rows.put_signatures([(a, np.asarray(sig, dtype=np.uint64), c) for a, sig, c in entries])
 
-    def put(self, article: Article, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """Store an article's chunks, drop chunks it no longer has, then commit its row."""
-        self.put_many([(article, chunks, vectors)])
-
     def put_many(self, entries: Sequence[tuple[Article, Sequence[Chunk], np.ndarray]]) -> None:
-        """`put` for a group of articles with one upsert, one lookup, one delete and one row commit.
+        """Store a group of articles' chunks, drop chunks they no longer have, then commit their rows,
+        with one upsert, one lookup, one delete and one row commit.
 
         The order per article is unchanged (chunks stored, stale chunks dropped, row written),
         so a crash anywhere still leaves each article either committed or pending.
