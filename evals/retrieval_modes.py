@@ -24,7 +24,9 @@ SETS = Path(__file__).resolve().parent / "sets"
 
 
 def load(name: str) -> list[dict]:
-    return [json.loads(line) for line in (SETS / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+    """A shipped set by name ("wikinews"), or a set file by path."""
+    path = Path(name) if name.endswith(".jsonl") else SETS / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def article_ranking(hits) -> list[str]:
@@ -52,57 +54,73 @@ class CachedEmbedder:
 
 
 def evidence_spans(q: dict, store) -> dict[str, list[tuple[int, int]]]:
-    """article id -> spans of the question's evidence sentences in the stored article text."""
+    """article id -> spans of the question's evidence sentences in the stored article text.
+
+    Placed the way the runner places them (`evals.run.evidence_spans`: case and runs of
+    spaces ignored), so both tools judge a passage alike.
+    """
+    from evals.run import evidence_spans as place
+
     evidence = q.get("evidence") or []
     evidence = [evidence] if isinstance(evidence, str) else evidence
     out: dict[str, list[tuple[int, int]]] = {}
     for aid in q["article_ids"]:
         article = store.article(aid)
-        for ev in evidence:
-            if article and (i := article.text.find(ev)) >= 0:
-                out.setdefault(aid, []).append((i, i + len(ev)))
+        if spans := place(article.text if article else "", evidence):
+            out[aid] = spans
     return out
 
 
-def score(questions: list[dict], retriever, answerer, k: int) -> dict[str, float]:
-    h1 = h5 = mrr = 0.0
-    p1 = pmrr = 0.0
-    judged = 0
-    tp = fp = fn = 0
-    answerable = 0
+def judge(q: dict, hits, store, abstained: bool | None) -> dict:
+    """One question's ranks: article rank, passage rank (None: not in the top 10), abstention."""
+    out = {"answerable": q.get("answerable", True), "abstained": abstained, "rank": None, "prank": None,
+           "judged": False}
+    if out["answerable"]:
+        gold = set(q["article_ids"])
+        out["rank"] = next((i for i, a in enumerate(article_ranking(hits)[:10], 1) if a in gold), None)
+        if spans := evidence_spans(q, store):  # passage level: the hit's span overlaps an evidence sentence
+            out["judged"] = True
+            out["prank"] = next((i for i, h in enumerate(hits[:10], 1) if any(
+                h.span[0] < e and s < h.span[1] for s, e in spans.get(h.article_id, []))), None)
+    return out
+
+
+def score(judged: list[dict]) -> dict[str, float | None]:
+    """The table's figures over judged questions; None where a figure has nothing to count."""
+    answerable = [j for j in judged if j["answerable"]]
+    passages = [j for j in answerable if j["judged"]]
+
+    def mean(values):
+        values = list(values)
+        return sum(values) / len(values) if values else None
+
+    tp = sum(j["abstained"] is True and not j["answerable"] for j in judged)
+    fp = sum(j["abstained"] is True and j["answerable"] for j in judged)
+    fn = sum(j["abstained"] is False and not j["answerable"] for j in judged)
+    unanswerable = any(not j["answerable"] for j in judged) and all(j["abstained"] is not None for j in judged)
+    return {"questions": len(judged), "answerable": len(answerable), "passages": len(passages),
+            "hit@1": mean(j["rank"] == 1 for j in answerable),
+            "hit@5": mean(j["rank"] is not None and j["rank"] <= 5 for j in answerable),
+            "mrr@10": mean(1 / j["rank"] if j["rank"] else 0.0 for j in answerable),
+            "passage_hit@1": mean(j["prank"] == 1 for j in passages),
+            "passage_mrr@10": mean(1 / j["prank"] if j["prank"] else 0.0 for j in passages),
+            "abstain_f1": 2 * tp / (2 * tp + fp + fn) if unanswerable and tp + fp + fn else None}
+
+
+def run_set(questions: list[dict], retriever, answerer, k: int) -> list[dict]:
+    out = []
     for q in questions:
         hits = retriever.search(q["question"], k=10)
-        ranking = article_ranking(hits)
-        if q.get("answerable", True):
-            answerable += 1
-            gold = set(q["article_ids"])
-            rank = next((i for i, a in enumerate(ranking[:10], 1) if a in gold), None)
-            h1 += rank == 1
-            h5 += rank is not None and rank <= 5
-            mrr += 1 / rank if rank else 0
-            spans = evidence_spans(q, retriever.store)
-            if spans:  # passage level: the hit's span must overlap an evidence sentence's span
-                judged += 1
-                prank = next((i for i, h in enumerate(hits[:10], 1) if any(
-                    h.span[0] < e and s < h.span[1] for s, e in spans.get(h.article_id, []))), None)
-                p1 += prank == 1
-                pmrr += 1 / prank if prank else 0
-        abstained = answerer.answer(q["question"], hits[:k]).abstained if answerer else False
-        unanswerable = not q.get("answerable", True)
-        tp += abstained and unanswerable
-        fp += abstained and not unanswerable
-        fn += unanswerable and not abstained
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
-    n = answerable or 1
-    j = judged or 1
-    return {"hit@1": h1 / n, "hit@5": h5 / n, "mrr@10": mrr / n, "passage_hit@1": p1 / j,
-            "passage_mrr@10": pmrr / j, "abstain_f1": f1}
+        abstained = answerer.answer(q["question"], hits[:k]).abstained if answerer else None
+        out.append({"id": q["id"], **judge(q, hits, retriever.store, abstained)})
+    return out
 
 
-def main(argv=None) -> None:
+def main(argv=None, *, embedder=None) -> None:
     p = argparse.ArgumentParser(prog="python -m evals.retrieval_modes")
     p.add_argument("--index", action="append", required=True, help="NAME=DIR, an ingested index")
-    p.add_argument("--sets", default="seed,wikinews", help="comma-separated set names under evals/sets/")
+    p.add_argument("--sets", default=",".join(sorted(f.stem for f in SETS.glob("*.jsonl"))),
+                   help="comma-separated set names under evals/sets/ (default: all of them)")
     p.add_argument("--modes", default="dense,keyword,hybrid")
     p.add_argument("--rrf-k", type=float)
     p.add_argument("--depth", type=int)
@@ -131,9 +149,10 @@ def main(argv=None) -> None:
         R.Retriever._present = lambda self, ordered, k: ordered[:k]
     if args.title_repeat is not None:
         keyword.TITLE_REPEAT = args.title_repeat
-    embedder = CachedEmbedder(SentenceTransformerEmbedder())
+    embedder = CachedEmbedder(embedder or SentenceTransformerEmbedder())
     answerer = None if args.no_answers else ExtractiveAnswerer(embedder)
     rows = []
+    pooled: dict[tuple[str, str], list[dict]] = {}
     for spec in args.index:
         name, _, directory = spec.partition("=")
         store = Store(Path(directory))
@@ -144,15 +163,21 @@ def main(argv=None) -> None:
                 continue  # the seed corpus cannot answer other sets
             for mode in args.modes.split(","):
                 r = R.Retriever(store, embedder, mode=mode, keyword=kw_index)
-                rows.append({"mode": mode, "index": name, "set": set_name, **score(questions, r, answerer, args.k)})
+                judged = run_set(questions, r, answerer, args.k)
+                pooled.setdefault((name, mode), []).extend(judged)
+                rows.append({"mode": mode, "index": name, "set": Path(set_name).stem, **score(judged)})
+    for (name, mode), judged in pooled.items():  # every set asked of one corpus, question by question
+        if len({r["set"] for r in rows if r["index"] == name}) > 1:
+            rows.append({"mode": mode, "index": name, "set": "all", **score(judged)})
     if args.json:
         print(json.dumps(rows, indent=2))
         return
-    print("| set | corpus | mode | hit@1 | hit@5 | MRR@10 | passage hit@1 | passage MRR@10 | abstention F1 |")
-    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| set | corpus | mode | questions | hit@1 | hit@5 | MRR@10 | passage hit@1 | passage MRR@10 | abstention F1 |")
+    print("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    cells = ("hit@1", "hit@5", "mrr@10", "passage_hit@1", "passage_mrr@10", "abstain_f1")
     for r in rows:
-        print(f"| {r['set']} | {r['index']} | {r['mode']} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | "
-              f"{r['mrr@10']:.3f} | {r['passage_hit@1']:.3f} | {r['passage_mrr@10']:.3f} | {r['abstain_f1']:.3f} |")
+        figures = " | ".join("-" if r[c] is None else f"{r[c]:.3f}" for c in cells)
+        print(f"| {r['set']} | {r['index']} | {r['mode']} | {r['questions']} | {figures} |")
 
 
 if __name__ == "__main__":

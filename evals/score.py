@@ -6,8 +6,11 @@ evidence, whether the answer is right, its token F1, citation counts and abstent
 `metrics(judgements)` averages them:
 
 - retrieval (answerable questions with gold article ids): hit@1/5/10, recall@k, MRR@10,
-  nDCG@10 at article level, and evidence@10 (a retrieved chunk of a gold article overlaps
-  the evidence sentence, or contains it where the sentence could not be placed);
+  nDCG@10 at article level; and at passage level, where the unit is what the answerer
+  is shown, evidence@1, evidence@10 and evidence MRR@10 (the first retrieved passage of a
+  gold article that overlaps the evidence sentence, or contains it where the sentence
+  could not be placed). Article level saturates on a small corpus of distinct stories;
+  passage level still tells retrievers apart;
 - answers (answerable questions, quizzes apart): accuracy and token F1; quiz accuracy;
 - citations after ALCE: precision over the citations of answerable questions, recall over
   the sentences of every answer given (`judge` takes the support judge to use);
@@ -101,8 +104,11 @@ def metrics(judgements: Sequence[Judgement], k: int) -> dict[str, Any]:
             "curve": [m.mean(m.hit_at(j.ranking, j.relevant, n) for j in ret) for n in range(1, 11)],
         }
         if with_evidence:
-            out["retrieval"]["evidence@10"] = m.mean(
-                1.0 if j.evidence_rank is not None and j.evidence_rank <= 10 else 0.0 for j in with_evidence)
+            ranks = [j.evidence_rank for j in with_evidence]
+            out["retrieval"].update({
+                "evidence@1": m.mean(1.0 if r == 1 else 0.0 for r in ranks),
+                "evidence@10": m.mean(1.0 if r is not None and r <= 10 else 0.0 for r in ranks),
+                "evidence_mrr@10": m.mean(1 / r if r is not None and r <= 10 else 0.0 for r in ranks)})
     if qa_answerable:
         out["answers"] = {"accuracy": m.mean(1.0 if j.correct else 0.0 for j in qa_answerable),
                           "token_f1": m.mean(j.f1 for j in qa_answerable), "n": len(qa_answerable)}

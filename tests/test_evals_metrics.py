@@ -140,6 +140,26 @@ def test_metrics_over_judgements_of_answerable_and_unanswerable_questions():
     assert out["overall_accuracy"] == pytest.approx(2 / 3)
 
 
+def test_passage_level_metrics_rank_the_first_passage_holding_the_evidence():
+    # the gold article is the top hit every time, so article level cannot tell these apart;
+    # the passage holding the evidence sentence sits at rank 1, 3 and nowhere
+    def rec(qid, spans):
+        r = _record(qid, hits=["a"] * len(spans), article_ids=["a"], evidence=["The evidence."])
+        r["gold"]["evidence_spans"] = {"a": [[100, 113]]}
+        for h, span in zip(r["hits"], spans):
+            h["span"] = span
+        return r
+
+    records = [rec("first", [[90, 200], [0, 90]]),
+               rec("third", [[0, 50], [200, 300], [95, 150]]),
+               rec("missed", [[0, 50], [200, 300]])]
+    out = metrics([judge(r) for r in records], k=5)["retrieval"]
+    assert out["hit@1"] == out["mrr@10"] == 1.0
+    assert out["evidence@1"] == pytest.approx(1 / 3)
+    assert out["evidence@10"] == pytest.approx(2 / 3)
+    assert out["evidence_mrr@10"] == pytest.approx((1 + 1 / 3) / 3)
+
+
 def _record(qid="q", *, hits, article_ids, answer="", answers=("x",), citations=(), abstained=False,
             answerable=True, evidence=()):
     return {"id": qid, "kind": "qa", "question": "?", "line": 1,

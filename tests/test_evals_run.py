@@ -145,3 +145,22 @@ def test_beir_folder_runs_with_retrieval_metrics_only(tmp_path, capsys):
     _, records = read_run(out)
     assert all(r["answer"] is None for r in records)
     assert {tuple(r["gold"]["article_ids"]) for r in records} == {("d1",), ("d2", "d3"), ("d4",), ("d5",)}
+
+
+def test_retrieval_modes_tool_prints_every_mode_and_a_pooled_row(engine, tmp_path, capsys):
+    from evals import retrieval_modes
+    from tests.fakes import HashEmbedder
+
+    second = tmp_path / "second.jsonl"  # a second set, so the pooled row appears
+    second.write_text(SET.read_text().splitlines()[2] + "\n")
+    retrieval_modes.main(["--index", f"fx={engine.config.index_dir}", "--sets", f"{SET},{second}", "--json"],
+                         embedder=HashEmbedder())
+    rows = {(r["set"], r["mode"]): r for r in json.loads(capsys.readouterr().out)}
+    assert set(rows) == {(s, m) for s in ("evals-set", "second", "all") for m in ("dense", "keyword", "hybrid")}
+    for mode in ("dense", "keyword", "hybrid"):
+        fixture, pooled = rows[("evals-set", mode)], rows[("all", mode)]
+        assert fixture["questions"] == 5 and fixture["answerable"] == 4 and pooled["questions"] == 6
+        # five one-chunk articles on distinct topics: every mode finds the gold passage first
+        assert fixture["hit@1"] == fixture["passage_hit@1"] == fixture["passage_mrr@10"] == 1.0
+        assert fixture["abstain_f1"] is not None  # the fixture set has one unanswerable question
+        assert rows[("second", mode)]["abstain_f1"] is None  # nothing unanswerable: no F1 to report
