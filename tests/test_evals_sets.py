@@ -55,7 +55,27 @@ def test_unanswerable_questions_need_no_answers_and_quizzes_become_items(tmp_pat
 def test_shipped_sets_load():
     root = FIXTURES.parent.parent / "evals" / "sets"
     sizes = {p.name: len(load_set(p).items) for p in sorted(root.glob("*.jsonl"))}
-    assert sizes == {"seed.jsonl": 12, "wikinews-quiz.jsonl": 10, "wikinews.jsonl": 75}
+    assert sizes == {"seed.jsonl": 12, "wikinews-paraphrase.jsonl": 48, "wikinews-quiz.jsonl": 10,
+                     "wikinews.jsonl": 75}
+
+
+def test_paraphrase_set_asks_in_its_own_words():
+    """What the set is for: no question repeats three words running from its evidence sentence."""
+    import re
+
+    def words(text):
+        return re.findall(r"[\w'-]+", text.lower())
+
+    path = FIXTURES.parent.parent / "evals" / "sets" / "wikinews-paraphrase.jsonl"
+    items = load_set(path).items
+    assert sum(i.answerable for i in items) == 43 and len({a for i in items for a in i.article_ids}) == 43
+    for item in items:
+        q = words(item.question)
+        runs = {tuple(q[i:i + 3]) for i in range(len(q) - 2)}
+        for sentence in item.evidence:
+            e = words(sentence)
+            shared = runs & {tuple(e[i:i + 3]) for i in range(len(e) - 2)}
+            assert not shared, f"{item.id} copies {shared} from its evidence"
 
 
 def test_cli_exits_2_on_a_bad_set(tmp_path, capsys):
