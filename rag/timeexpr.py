@@ -4,8 +4,9 @@
 (ISO `since`/`until`, both inclusive) or `None`; `wants_latest(question)` says whether the
 question asks for the newest reporting ("latest", "most recent", "currently").
 
-Understood: a year after a preposition ("in 2015", "by early 2011"; a year used as a
-modifier, "the 2014 Winter Paralympics", names an event and is left alone), a month with or without a year ("in January
+Understood: a year after a preposition ("in 2015", "by early 2011"; "before 2006", "after",
+"since" and "until" open the range on one side; a year used as a modifier, "the 2014 Winter
+Paralympics", names an event and is left alone), a month with or without a year ("in January
 2025", "in May" = the most recent May up to `today`), an ISO date or "January 14, 2025",
 and relative phrases ("today", "yesterday", "this/last week", "this/last month", "this/last
 year", "N days/weeks/months ago", "the past N days"). Relative phrases count from `today`;
@@ -35,7 +36,10 @@ _MONTH = r"(january|february|march|april|may|june|july|august|september|october|
 _YEAR = r"((?:19|20)\d\d)"
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 5}
-_LATEST = re.compile(r"\b(latest|most recent(?:ly)?|newest|recently|current(?:ly)?|now|so far|to date|up to date)\b", re.I)
+# "now" counts where it ends the question ("Who leads it now?"), not where it describes
+# ("the disinfectants now used instead").
+_LATEST = re.compile(r"\b(latest|most recent(?:ly)?|newest|recently|current(?:ly)?|right now|as of now|so far|to date|"
+                     r"up to date|now(?=\s*\?*\s*$))\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,20 @@ def parse(question: str, today: date) -> TimeRange | None:
             if rng is not None:
                 return TimeRange(rng[0].isoformat(), rng[1].isoformat(), m.group(0).strip())
     return None
+
+
+def _year(m: re.Match, today: date) -> tuple[date, date]:
+    """A year after a preposition; "before"/"after"/"since"/"until" open the range on one side."""
+    word, year = m.group(1), int(m.group(2))
+    if word == "before":
+        return date.min, date(year - 1, 12, 31)
+    if word == "after":
+        return date(year + 1, 1, 1), date.max
+    if word == "since":
+        return date(year, 1, 1), max(today, date(year, 12, 31))
+    if word == "until":
+        return date.min, date(year, 12, 31)
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 def _month(month: int, year: int) -> tuple[date, date]:
@@ -92,7 +110,7 @@ def _past(m: re.Match, today: date) -> tuple[date, date]:
 
 
 def _this_last(m: re.Match, today: date) -> tuple[date, date]:
-    back, unit = m.group(1) in ("last", "previous", "past"), m.group(2)
+    back, unit = m.group(1) in ("last", "past"), m.group(2)
     if unit == "week":
         start = today - timedelta(days=today.weekday() + (7 if back else 0))
         return start, start + timedelta(days=6)
@@ -133,11 +151,11 @@ _RULES = [
     (r"\byesterday\b", lambda m, t: (t - timedelta(days=1), t - timedelta(days=1))),
     (r"\b(\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|few|several)\s+(days?|weeks?|months?|years?)\s+ago\b", _ago),
     (r"\b(?:the\s+)?(?:past|last)\s+(\d+|two|three|four|five|six|seven|eight|nine|ten|few|several)\s+(days|weeks|months|years)\b", _past),
-    (r"\b(this|last|previous|past)\s+(week|month|year)\b", _this_last),
+    # "the previous year" counts from the story's own time, not from today: only deictic words here
+    (r"\b(this|last|past)\s+(week|month|year)\b", _this_last),
     (r"\b(?:in|during|of|since|from|by)\s+" + _MONTH + r"\b(?!\s+\d)", _month_only),
     # A year counts only after a preposition ("in 2015", "by early 2011"): "the 2014 Winter
     # Paralympics" names an event, which may well have been reported the year before.
-    (r"\b(?:in|during|since|from|by|of|around|through|throughout|until|before|after)\s+"
-     r"(?:(?:early|late|mid|the\s+end\s+of|the\s+start\s+of)[\s-]+)?" + _YEAR + r"\b(?!\d|,\d)",
-     lambda m, t: (date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31))),
+    (r"\b(in|during|since|from|by|of|around|through|throughout|until|before|after)\s+"
+     r"(?:(?:early|late|mid|the\s+end\s+of|the\s+start\s+of)[\s-]+)?" + _YEAR + r"\b(?!\d|,\d)", _year),
 ]

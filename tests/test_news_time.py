@@ -28,6 +28,10 @@ TODAY = date(2025, 1, 14)  # a Tuesday
     ("What happened 3 days ago?", "2025-01-11", "2025-01-11"),
     ("What happened in the past 3 days?", "2025-01-11", "2025-01-14"),
     ("In 2015, how many of the 12,000 troops left?", "2015-01-01", "2015-12-31"),
+    ("What was the worst stampede before 2006?", "0001-01-01", "2005-12-31"),  # open ranges
+    ("What changed after 2015?", "2016-01-01", "9999-12-31"),
+    ("What has the council spent since 2019?", "2019-01-01", "2025-01-14"),
+    ("Which mayors served until 2010?", "0001-01-01", "2010-12-31"),
 ])
 def test_time_expressions_parse(question, since, until):
     rng = parse(question, TODAY)
@@ -40,6 +44,7 @@ def test_time_expressions_parse(question, since, until):
     "How many of the 2015 delegates voted?",
     "It sold 12,000 copies",
     "Who may attend?",
+    "What share had favoured a new flag the previous year?",  # the story's year, not today's
 ])
 def test_no_time_expression(question):
     assert parse(question, TODAY) is None
@@ -48,6 +53,10 @@ def test_no_time_expression(question):
 def test_latest_is_recognised():
     assert wants_latest("What is the latest on the strike?") and wants_latest("the most recent figures")
     assert not wants_latest("What did the late mayor say?")
+    assert wants_latest("Who is in charge right now?") and wants_latest("Who currently leads?")
+    assert wants_latest("Who leads the party now?")
+    # "now" describing something is not a request for the newest news
+    assert not wants_latest("What do the disinfectants now used instead contain?")
 
 
 def _council_corpus(tmp_path):
