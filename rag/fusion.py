@@ -2,7 +2,8 @@
 
 An item ranked r (1-based) in a list of weight w earns w / (k + r); its fused score is the
 sum over lists. Only ranks count, so a BM25 score of 14 and a cosine of 0.6 never have to
-be put on one scale. (Cormack, Clarke and Buettcher, SIGIR 2009; k = 60 is their default.)
+be put on one scale. (Cormack, Clarke and Buettcher, SIGIR 2009; k = 60 is their default,
+`rag.retriever` uses a smaller k fitted on the shipped sets.)
 The fused score only orders results: `Hit.score` keeps the dense cosine (see `rag.retriever`).
 
 >>> rrf([(["a", "b"], 1.0), (["b", "c"], 1.0)], k=60)
