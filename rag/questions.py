@@ -43,7 +43,7 @@ DATE = re.compile(
 )
 AGE = re.compile(r"\b(\d{1,3}|(" + "|".join(_NUMBER_WORDS) + r")(-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}, (was|is|who)\b|\bin (his|her|their) (teens|twenties|thirties|forties|fifties|sixties)\b", re.I)
 MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yen|yuan|rupees|usd|eur|gbp)\b|\b(usd|us\s?\$)\s?\d", re.I)
-PERCENT = re.compile(r"\d\s?(%|percent\b|per cent\b)", re.I)
+PERCENT = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s?(%|percent\b|per cent\b)", re.I)
 NAME = re.compile(r"\b([A-Z][a-z'\-]+|[A-Z]{2,}|[A-Z]\.)(\s+(de |van |von |bin |al-)?([A-Z][a-z'\-]+|[A-Z]\.|[A-Z]{2,}))+")
 _NAMING_CUE = re.compile(r"\b(named|called|identified as|known as|name (is|was)|nicknamed|titled|dubbed)\s+[\"'“]?[A-Z]")
 _COUNT_STOP = frozenset("have has had were was are is did do does will would could can been being be in on at of "
@@ -76,9 +76,14 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
+# "When the programme ended, where did ...": a leading clause sets the scene; the question follows it
+_SCENE = re.compile(r"^(?:when|after|before|while|once|as|if|since|though|although)\b[^,?]*,\s*"
+                    r"(?=(?:who|whom|whose|what|which|where|when|how|in what|in which)\b)")
+
+
 def analyze(question: str) -> QuestionInfo:
     q = question.strip()
-    low = q.lower()
+    low = _SCENE.sub("", q.lower())
     kind, focus = "other", None
     if m := re.search(r"\bhow many\s+([a-z' -]+)", low) or re.search(r"\bnumber of\s+([a-z' -]+)", low):
         kind, focus = "count", _head(m.group(1))
