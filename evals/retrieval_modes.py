@@ -73,6 +73,8 @@ def evidence_spans(q: dict, store) -> dict[str, list[tuple[int, int]]]:
 
 def judge(q: dict, hits, store, abstained: bool | None) -> dict:
     """One question's ranks: article rank, passage rank (None: not in the top 10), abstention."""
+    from evals.metrics import spans_overlap
+
     out = {"answerable": q.get("answerable", True), "abstained": abstained, "rank": None, "prank": None,
            "judged": False}
     if out["answerable"]:
@@ -80,8 +82,8 @@ def judge(q: dict, hits, store, abstained: bool | None) -> dict:
         out["rank"] = next((i for i, a in enumerate(article_ranking(hits)[:10], 1) if a in gold), None)
         if spans := evidence_spans(q, store):  # passage level: the hit's span overlaps an evidence sentence
             out["judged"] = True
-            out["prank"] = next((i for i, h in enumerate(hits[:10], 1) if any(
-                h.span[0] < e and s < h.span[1] for s, e in spans.get(h.article_id, []))), None)
+            out["prank"] = next((i for i, h in enumerate(hits[:10], 1)
+                                 if any(spans_overlap(h.span, e) for e in spans.get(h.article_id, []))), None)
     return out
 
 

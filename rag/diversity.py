@@ -38,11 +38,11 @@ def _merge_once(hits: Sequence[Hit], article_text: Callable[[str], str | None]) 
                     and h.span[0] <= m.span[1] + GAP and m.span[0] <= h.span[1] + GAP]
         if any(merged[i].span[0] <= h.span[0] and h.span[1] <= merged[i].span[1] for i in touching):
             continue  # already inside a passage
-        text = article_text(h.article_id)
         # the best-ranked passage it can join without growing past MAX_CHARS
         i = next((i for i in touching if max(merged[i].span[1], h.span[1]) - min(merged[i].span[0], h.span[0])
                   <= MAX_CHARS), None)
-        if text is None or i is None:
+        text = article_text(h.article_id) if i is not None else None  # read only when there is a join to make
+        if text is None:
             merged.append(h)  # nothing to join, or too long together: kept apart (the per-article cap still applies)
             continue
         m = merged[i]
