@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv and install the pinned requirements (again only when they change).
+# Create .venv, install the pinned requirements and the project itself (again only when they change).
 #   scripts/setup.sh        runtime dependencies
 #   scripts/setup.sh dev    runtime + test dependencies, and Debian's chromium for the browser test
 set -euo pipefail
@@ -11,9 +11,11 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip
 fi
-stamp=".venv/.installed-$(cat requirements.txt "$want" | sha256sum | cut -c1-16)-$(basename "$want" .txt)"
+stamp=".venv/.installed-$(cat requirements.txt "$want" pyproject.toml | sha256sum | cut -c1-16)-$(basename "$want" .txt)"
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q -r "$want"
+  # The project itself, as `pip install -e .` would for a user: `import rag` and the `rag` command work anywhere.
+  .venv/bin/python -m pip install -q --no-deps -e .
   touch "$stamp"
 fi
 if [ "${1:-}" = dev ] && ! command -v chromium >/dev/null 2>&1; then
