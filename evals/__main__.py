@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from evals.sets import SetError
+from rag.errors import RagError, SetError, UnknownAnswererError
 
 BAD_INPUT = 2
 
@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None, *, engine=None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.func(args, engine) if args.command in ("run", "calibrate") else args.func(args)
-    except (SetError, FileNotFoundError, ValueError) as e:
+    except (RagError, OSError) as e:  # a bad set, path or setting; anything else is a bug and keeps its traceback
         print(f"error: {e}", file=sys.stderr)
         return BAD_INPUT
 
@@ -49,8 +49,8 @@ def _run(args: argparse.Namespace, engine) -> int:
     engine = engine or open_engine(corpus, args.index)
     try:
         engine.answerer(args.answerer)  # an unknown answerer fails before anything is ingested
-    except KeyError as e:
-        raise SetError(f"--answerer: {e.args[0]}") from None
+    except UnknownAnswererError as e:
+        raise SetError(f"--answerer: {e}") from None
     ingest(engine, corpus)
     check_article_ids(eval_set, lambda a: engine.store.article(a) is not None)
     records = run_set(eval_set, engine, k=args.k, answerer=args.answerer)

@@ -18,6 +18,8 @@ import re
 from collections import Counter
 from typing import Callable, Iterable, Sequence
 
+from rag.text import NUMBER_WORDS
+
 # -- retrieval --------------------------------------------------------------------------
 
 
@@ -51,11 +53,7 @@ def spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 # -- answers ----------------------------------------------------------------------------
 
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
-                      "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000"})
+_NUMBER_WORDS = {w: str(n) for w, n in NUMBER_WORDS.items()}
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _ARTICLES = {"a", "an", "the"}
@@ -104,7 +102,7 @@ def quiz_correct(answer: str, choices: Sequence[str], right: int, question: str 
     contain ("The Hells Angels" -> hell, angel); `terms` defaults to `rag.questions.terms`.
     """
     if terms is None:
-        from rag.questions import terms
+        from rag.text import terms
     said = set(terms(answer))
     asked = set(terms(question))
     named = [mentions(said, [t for t in terms(c) if t not in asked] or terms(c)) for c in choices]

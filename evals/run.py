@@ -24,6 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
+from rag.errors import SetError
+
 from evals.sets import EvalSet, Item
 
 DEPTH = 10  # retrieval metrics look this deep, whatever k the answerer gets
@@ -143,15 +145,15 @@ def read_run(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     try:
         head = json.loads(lines[0]) if lines else {}
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}:1: invalid JSON: {e.msg}") from None
+        raise SetError(f"{path}:1: invalid JSON: {e.msg}") from None
     if "run" not in head:
-        raise ValueError(f"{path}:1: expected the run header {{\"run\": {{...}}}} as the first line")
+        raise SetError(f"{path}:1: expected the run header {{\"run\": {{...}}}} as the first line")
     records = []
     for lineno, line in enumerate(lines[1:], 2):
         try:
             records.append(json.loads(line))
         except json.JSONDecodeError as e:
-            raise ValueError(f"{path}:{lineno}: invalid JSON at column {e.colno}: {e.msg}") from None
+            raise SetError(f"{path}:{lineno}: invalid JSON at column {e.colno}: {e.msg}") from None
     return head["run"], records
 
 

@@ -44,8 +44,7 @@ class EvalSet:
     corpus: tuple[Path, ...] = ()  # a BEIR folder brings its own corpus
 
 
-class SetError(ValueError):
-    """A set that cannot be used; the message names the file, line and field."""
+from rag.errors import SetError  # noqa: E402  (re-exported: callers import it from here)
 
 
 def load_set(path: Path) -> EvalSet:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
-from rag.store import Hit
+from rag.types import Hit
 
 CANNOT_ANSWER = "I cannot answer that from these articles."
 

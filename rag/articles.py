@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from rag.clean import clean_text, normalize_text
+from rag.errors import ArticleError, PathMissingError
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 # HTML extraction costs about a second per 1.5 MB on one core; news pages are well under 1 MB.
@@ -55,15 +56,6 @@ class Article:
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-class ArticleError(ValueError):
-    """A file (or one line of it) that could not be read as an article."""
-
-    def __init__(self, where: str, reason: str):
-        super().__init__(f"{where}: {reason}")
-        self.where = where
-        self.reason = reason
-
-
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """Article files under `paths` (recursively, sorted) and the files passed over."""
     found: list[Path] = []
@@ -71,7 +63,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     for root in paths:
         root = Path(root)
         if not root.exists():
-            raise FileNotFoundError(f"{root}: no such file or folder")
+            raise PathMissingError(f"{root}: no such file or folder")
         candidates = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for p in candidates:
             if any(part.startswith(".") for part in p.relative_to(root).parts if root.is_dir()):

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 from rag import render
 from rag.answer import Answer, Citation
 from rag.conversation import search_query
+from rag.errors import RagError
 from rag.llm import stream_answer
 from rag.retriever import make_where
 
@@ -78,13 +79,14 @@ class Chat:
         turn = Turn(question)
         session.turns.append(turn)
         yield self.transcript(session, pending=True), session
-        try:
-            hits = self.engine.search(search_query(question, session.questions()), filters.k, filters.where())
+        try:  # only what the user typed is checked here; a bug in search keeps its traceback
+            where = filters.where()
             answerer = self.engine.answerer(filters.answerer)
-        except (ValueError, KeyError) as e:  # a bad date or answerer name: say so, keep the session
-            turn.error = str(e).strip("'\"")
+        except RagError as e:  # a bad date or answerer name: say so, keep the session
+            turn.error = str(e)
             yield self.transcript(session), session
             return
+        hits = self.engine.search(search_query(question, session.questions()), filters.k, where)
         if hasattr(answerer, "stream"):  # a language model: its words as they arrive, then the checked answer
             stream = stream_answer(answerer, question, hits)
             text = ""

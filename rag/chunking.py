@@ -14,53 +14,17 @@ stays well under it. A single sentence longer than the budget becomes a chunk of
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 
 from rag.articles import Article
+from rag.text import sentence_spans
+from rag.types import Chunk
 
 _TOKENS = re.compile(r"\w+|[^\w\s]")
 
 
-@dataclass(frozen=True)
-class Chunk:
-    id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    index: int  # position of the chunk in its article
-
-
 def estimate_tokens(text: str) -> int:
     return len(_TOKENS.findall(text))
-
-
-@lru_cache(maxsize=1)
-def _punkt():
-    import importlib.util
-
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    # Only the folder of llama-index-core is needed: importing it would cost seconds per process.
-    package = importlib.util.find_spec("llama_index.core")
-    cache = os.path.join(list(package.submodule_search_locations)[0], "_static", "nltk_cache")
-    if cache not in nltk.data.path:
-        nltk.data.path.insert(0, cache)
-    return PunktTokenizer("english")
-
-
-def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
-    """`(start, end)` of each sentence in `text`, shifted by `offset`."""
-    spans: list[tuple[int, int]] = []
-    tokenizer = _punkt()
-    for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
-        for s, e in tokenizer.span_tokenize(para.group(0)):
-            spans.append((offset + para.start() + s, offset + para.start() + e))
-    return spans
 
 
 def chunk_id(article_id: str, start: int, end: int, text: str) -> str:

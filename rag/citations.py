@@ -31,18 +31,16 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.chunking import sentence_spans
-from rag.questions import terms
-from rag.store import Hit
+from rag.text import MARKER, NUMBER_WORDS, markers, sentence_spans, strip_markers, terms
+from rag.types import Hit
 
 W_MEANING = 0.6
 W_TERMS = 0.4
 THRESHOLD = 0.55
 
-MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 _DIGITS = re.compile(r"\d[\d,]*(?:\.\d+)?")
-_SMALL = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_SMALL_WORD = re.compile(r"\b(" + "|".join(list(_SMALL)[2:]) + r")\b", re.I)  # "one" is too often a pronoun
+_SMALL = {w: str(n) for w, n in NUMBER_WORDS.items() if w not in ("zero", "one")}  # "one" is too often a pronoun
+_SMALL_WORD = re.compile(r"\b(" + "|".join(_SMALL) + r")\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -75,15 +73,6 @@ class SentenceCheck:
     @property
     def uncited(self) -> bool:
         return not self.cited and not self.attached
-
-
-def markers(text: str) -> list[int]:
-    """Every source number in `text`'s markers, in order: "a [1, 2] b [3]" -> [1, 2, 3]."""
-    return [int(n) for m in MARKER.finditer(text) for n in re.split(r"[,;]", m.group(1))]
-
-
-def strip_markers(text: str) -> str:
-    return " ".join(MARKER.sub(" ", text).split()).replace(" .", ".").replace(" ,", ",")
 
 
 def numbers(text: str) -> set[str]:

@@ -74,5 +74,7 @@ def _coerce(name: str, annotation: object, raw: str) -> object:
                 raise ValueError
             return raw.lower() in ("1", "true", "yes", "on")
     except ValueError:
-        raise ValueError(f"RAG_{name.upper()}={raw!r}: expected {kind.split(' ')[0]}") from None
+        from rag.errors import ConfigError
+
+        raise ConfigError(f"RAG_{name.upper()}={raw!r}: expected {kind.split(' ')[0]}") from None
     return raw

@@ -36,6 +36,7 @@ from rag.articles import Article
 from rag.chunking import chunk_article, embedding_text
 from rag.embedding import Embedder, load_embedder
 from rag.ingest import _plan, _remove_missing, writer_lock  # the same planning as a local ingestion
+from rag.errors import ConfigError
 from rag.store import Store, chunk_metadata
 
 
@@ -85,7 +86,7 @@ def ingest_on_ray(paths: Sequence[Path], chroma_url: str, *, collection: str = "
     import ray
 
     if not chroma_url:
-        raise ValueError("distributed ingestion writes to a Chroma server: give --chroma-url (RAG_CHROMA_URL)")
+        raise ConfigError("distributed ingestion writes to a Chroma server: give --chroma-url (RAG_CHROMA_URL)")
     make_embedder = make_embedder or functools.partial(load_embedder)
     name = embedder_name or make_embedder().name  # a LazyEmbedder knows its name without loading
     started = time.perf_counter()

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Sequence
 
-from rag.store import Hit
+from rag.types import Hit
 
 CAP = 3  # passages per article: 2 dropped the evidence of 2 Wikinews questions in 75 (evals/README.md)
 GAP = 2  # characters between two spans that still count as touching (a space, a newline)

@@ -24,7 +24,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from rag.store import Hit
+from rag.types import Hit
 
 THRESHOLD = 0.8  # estimated Jaccard of 5-gram shingles; rewrites of one wire story sit above 0.9
 PERMUTATIONS = 64

@@ -19,6 +19,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from rag.config import BUNDLED_MODEL
+from rag.errors import ConfigError, ModelError
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2@1110a243"
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -34,10 +35,6 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> np.ndarray:
         ...
-
-
-class ModelError(RuntimeError):
-    """The embedding model could not be found, verified or loaded."""
 
 
 def bundled_model_path() -> Path:
@@ -168,9 +165,9 @@ class LazyEmbedder:
     def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,
                  backend: str = "torch"):
         if backend not in ("torch", "onnx", "onnx-int8"):
-            raise ValueError(f"RAG_EMBED_BACKEND={backend!r}: expected torch, onnx or onnx-int8")
+            raise ConfigError(f"RAG_EMBED_BACKEND={backend!r}: expected torch, onnx or onnx-int8")
         if backend != "torch" and model != BUNDLED_MODEL:
-            raise ValueError(f"the {backend} backend runs the bundled model only, not {model!r}; "
+            raise ConfigError(f"the {backend} backend runs the bundled model only, not {model!r}; "
                              "use RAG_EMBED_BACKEND=torch for other models")
         self.name = model_name(model, backend)
         self._args = (model, device, batch_size, backend)

@@ -13,11 +13,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 from rag.answer import Answer, Answerer
 from rag.config import Config
+from rag.errors import UnknownAnswererError
 from rag.embedding import Embedder, load_embedder
 from rag.extractive import ExtractiveAnswerer
 from rag.ingest import FileResult, IngestReport, ingest
 from rag.retriever import Retriever
-from rag.store import Hit, IndexStats, Store
+from rag.store import Store
+from rag.types import Hit, IndexStats
 
 
 class Engine:
@@ -61,7 +63,7 @@ class Engine:
     def answerer(self, name: str | None = None) -> Answerer:
         name = name or self.config.answerer
         if name not in self.answerers:
-            raise KeyError(f"no answerer {name!r}; available: {', '.join(sorted(self.answerers))}")
+            raise UnknownAnswererError(f"no answerer {name!r}; available: {', '.join(sorted(self.answerers))}")
         return self.answerers[name]
 
     def stats(self) -> IndexStats:

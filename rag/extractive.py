@@ -24,10 +24,10 @@ from typing import Sequence
 import numpy as np
 
 from rag.answer import Answer, Citation, cannot_answer
-from rag.chunking import sentence_spans
+from rag.text import sentence_spans
 from rag.embedding import Embedder, embed_cached
 from rag.questions import analyze, answer_type_match, terms, year_match, years
-from rag.store import Hit
+from rag.types import Hit
 
 WEIGHTS = (0.3, 0.1, 0.6)  # meaning, key terms, passage score: fitted, see evals/README.md
 THRESHOLD = 0.42

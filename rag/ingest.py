@@ -23,6 +23,7 @@ from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
 from rag import duplicates
 from rag.chunking import Chunk, chunk_article, embedding_text
 from rag.embedding import Embedder
+from rag.errors import IndexBusyError
 from rag.store import Store
 
 EMBED_GROUP = 256  # chunks embedded per call: large enough to batch well, small enough to stream
@@ -49,10 +50,6 @@ class IngestReport:
     def summary(self) -> str:
         return (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
                 f"{self.failed} failed ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
-
-
-class IndexBusyError(RuntimeError):
-    """Another ingestion holds the index."""
 
 
 @dataclass

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.questions import stemmer
+from rag.text import stemmer
 from rag.store import Store
 
 TITLE_REPEAT = 1  # how many times the headline is indexed with each chunk (a title boost; 1 won on the sets)

@@ -12,7 +12,7 @@ from typing import Any
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from rag.store import Hit
+from rag.types import Hit
 
 
 def hit_to_node(hit: Hit) -> NodeWithScore:

@@ -40,7 +40,8 @@ from rag.answer import CANNOT_ANSWER, Answer, Answerer, Citation, cannot_answer
 from rag.backends import ChatBackend
 from rag.citations import THRESHOLD, SentenceCheck, check
 from rag.prompts import messages
-from rag.store import Hit
+from rag.errors import ConfigError
+from rag.types import Hit
 
 BACKENDS = ("openai", "ollama", "local")
 DEFAULT_URLS = {"openai": "http://localhost:8000/v1", "ollama": "http://localhost:11434"}
@@ -214,9 +215,9 @@ def make_backend(config) -> ChatBackend:
     """The backend `config.llm_backend` names, with its URL, model, key and timeout."""
     kind = config.llm_backend
     if kind not in BACKENDS:
-        raise ValueError(f"RAG_LLM_BACKEND={kind!r}: expected one of {', '.join(BACKENDS)}")
+        raise ConfigError(f"RAG_LLM_BACKEND={kind!r}: expected one of {', '.join(BACKENDS)}")
     if not config.llm_model:
-        raise ValueError(f"the {kind} backend needs a model: set RAG_LLM_MODEL or --llm-model"
+        raise ConfigError(f"the {kind} backend needs a model: set RAG_LLM_MODEL or --llm-model"
                          + (" (a local transformers model directory)" if kind == "local" else ""))
     if kind == "local":
         from rag.local_llm import LocalBackend

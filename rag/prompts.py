@@ -17,7 +17,7 @@ import re
 from typing import Sequence
 
 from rag.answer import CANNOT_ANSWER
-from rag.store import Hit
+from rag.types import Hit
 
 CITATION_FORMAT = "[n]"  # one marker per source, e.g. "[2]" or "[1][3]"
 

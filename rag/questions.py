@@ -14,27 +14,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-STOPWORDS = frozenset("""
-a about above after again against all also am an and any are as at be because been before being below
-between both but by can could did do does doing down during each else ever few for from further had has
-have having he her here hers herself him himself his how i if in into is it its itself just let me more
-most much my myself no nor not now of off on once only or other our ours ourselves out over own per same
-she should so some such than that the their theirs them themselves then there these they this those
-through to too under until up upon very was we were what when where which while who whom whose why will
-with would you your yours yourself yourselves tell say said says according many did does get got one
-""".split())
+from rag.text import MONTH_NAMES, MONTH_PATTERN, NUMBER_WORDS, STOPWORDS, stem, stemmer, terms
+from rag.text import WORD as _WORD
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d[\d,.]*")
-_NUMBER_WORDS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                 "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-                 "hundred thousand million billion trillion dozen dozens hundreds thousands millions billions "
-                 "half quarter").split()
+# number words as NUMBER matches them: the shared table, plurals and fractions ("zero" is too rare to count)
+_NUMBER_WORDS = tuple(w for w in NUMBER_WORDS if w != "zero") + (
+    "dozens", "hundreds", "thousands", "millions", "billions", "half", "quarter")
 NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(" + "|".join(_NUMBER_WORDS) + r")\b", re.I)
-_MONTHS = "january february march april may june july august september october november december"
 DATE = re.compile(
-    r"\b(" + "|".join(_MONTHS.split()) + r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b\.?"
+    r"\b(" + MONTH_PATTERN + r")\b\.?"
     r"|\b(1[89]\d\d|20\d\d)s?\b"
     r"|\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow|tonight)\b"
     r"|\b(last|next|this|earlier|later) (week|month|year|spring|summer|autumn|fall|winter)\b"
@@ -56,24 +45,6 @@ class QuestionInfo:
     terms: tuple[str, ...]  # stemmed content words
     kind: str  # "count" | "number" | "age" | "money" | "percent" | "date" | "person" | "name" | "entity" | "place" | "other"
     focus: str | None  # the noun being counted or named ("soldier" in "how many soldiers")
-
-
-@lru_cache(maxsize=1)
-def stemmer():
-    """The English Snowball stemmer (PyStemmer), shared by question analysis and the BM25 index."""
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def stem(word: str) -> str:
-    return stemmer().stemWord(word.lower().strip("'"))
-
-
-def terms(text: str) -> list[str]:
-    """Stemmed content words, stopwords and punctuation removed."""
-    words = [w.lower().replace(",", "") for w in _WORD.findall(text)]
-    return [stem(w) for w in words if w not in STOPWORDS and len(w) > 1]
 
 
 # "When the programme ended, where did ...": a leading clause sets the scene; the question follows it
@@ -122,7 +93,7 @@ def _head(phrase: str) -> str | None:
 
 _YEAR_LIKE = re.compile(
     r"\b(in|since|by|until|till|from|to|of|before|after|during|early|late|mid|the|"
-    + "|".join(_MONTHS.split()) + r")\s+(1[89]\d\d|20\d\d)s?\b(?!\s+(people|persons|soldiers|troops|residents|members))"
+    + "|".join(MONTH_NAMES) + r")\s+(1[89]\d\d|20\d\d)s?\b(?!\s+(people|persons|soldiers|troops|residents|members))"
     r"|\b(1[89]\d\d|20\d\d)[- ]years?\b|\b\d{1,2},?\s+(1[89]\d\d|20\d\d)\b", re.I)
 
 

@@ -22,9 +22,9 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from rag.answer import Answer, Citation
-from rag.store import Hit
+from rag.text import ANSWER_MARKER as _MARKER
+from rag.types import Hit
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _EXTRA = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
 
 

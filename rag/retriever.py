@@ -41,7 +41,9 @@ from rag.config import Config
 from rag.embedding import Embedder, load_embedder
 from rag.fusion import rrf
 from rag.keyword import KeywordIndex
-from rag.store import Hit, ModelMismatchError, Store
+from rag.errors import ConfigError, IndexMissingError, ModelMismatchError
+from rag.store import Store
+from rag.types import Hit
 
 __all__ = ["Hit", "Retriever", "IndexMissingError", "make_where", "MODES"]
 
@@ -57,15 +59,11 @@ RECENCY_BOOST = 0.3  # "latest": up to x 1.3 for the newest of the leading candi
 RECENCY_POOL = 10  # only the leading candidates are reordered by date: recency never lifts the irrelevant
 
 
-class IndexMissingError(FileNotFoundError):
-    """No index where one was expected."""
-
-
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, *, k: int = 5, mode: str = "hybrid",
                  keyword: KeywordIndex | None = None, today: date | None = None):
         if mode not in MODES:
-            raise ValueError(f"retrieval mode {mode!r}: expected one of {', '.join(MODES)}")
+            raise ConfigError(f"retrieval mode {mode!r}: expected one of {', '.join(MODES)}")
         stored = store.embedder_name()
         if stored is not None and stored != embedder.name:
             raise ModelMismatchError(f"the index at {store.index_dir} was built with {stored!r}, "
@@ -178,7 +176,7 @@ def make_where(*, source: str | Sequence[str] | None = None, since: str | None =
         if bound:
             iso = bound + pad if len(bound) == 4 and bound.isdigit() else parse_date(bound)
             if iso is None:
-                raise ValueError(f"{bound!r}: expected a date such as 2025-01-14 or 2025")
+                raise ConfigError(f"{bound!r}: expected a date such as 2025-01-14 or 2025")
             clauses.append({"date_num": {op: date_number(iso)}})
     if not clauses:
         return None

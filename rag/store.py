@@ -38,14 +38,14 @@ import threading
 import time
 import uuid
 from contextlib import closing
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from rag.articles import Article
-from rag.chunking import Chunk
+from rag.errors import ModelMismatchError
+from rag.types import Chunk, Hit, IndexStats
 
 SCHEMA = """
 create table if not exists articles (
@@ -57,34 +57,6 @@ create table if not exists pending (id text primary key, since real not null);
 create table if not exists meta (key text primary key, value text not null);
 create table if not exists signatures (id text primary key, signature blob not null, canonical text not null);
 """
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved passage: a chunk of an article with its place in the article."""
-
-    text: str
-    score: float  # cosine similarity, higher is closer
-    article_id: str
-    chunk_id: str
-    title: str
-    date: str | None
-    source: str | None
-    url: str | None
-    span: tuple[int, int]  # (start, end) in the stored article text
-    sources: tuple[str, ...] = ()  # every outlet that carried this passage (syndicated copies); () if unknown
-
-
-@dataclass(frozen=True)
-class IndexStats:
-    articles: int
-    chunks: int
-    last_ingested: float | None  # unix time
-    embedder: str | None
-
-
-class ModelMismatchError(RuntimeError):
-    """The index was built with another embedding model than the one asked for."""
 
 
 DuplicateGroups = dict[str, tuple[str, tuple[str, ...]]]

@@ -28,14 +28,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
-MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
-MONTHS.pop("may", None)
-MONTHS.update({"may": 5, "sept": 9})
-_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+from rag.text import MONTH_PATTERN, MONTHS, NUMBER_WORDS
+
+_MONTH = "(" + MONTH_PATTERN + r")\.?"
 _YEAR = r"((?:19|20)\d\d)"
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-            "eight": 8, "nine": 9, "ten": 10, "few": 3, "several": 5}
+_NUMBERS = {**{w: n for w, n in NUMBER_WORDS.items() if 1 <= n <= 10}, "a": 1, "an": 1, "few": 3, "several": 5}
 # "now" counts where it ends the question ("Who leads it now?"), not where it describes
 # ("the disinfectants now used instead").
 _LATEST = re.compile(r"\b(latest|most recent(?:ly)?|newest|recently|current(?:ly)?|right now|as of now|so far|to date|"

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.questions import terms
+from rag.text import terms
 
 
 class HashEmbedder:

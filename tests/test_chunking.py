@@ -1,5 +1,6 @@
 from rag.articles import Article, load_file
-from rag.chunking import chunk_article, estimate_tokens, sentence_spans
+from rag.chunking import chunk_article, estimate_tokens
+from rag.text import sentence_spans
 from tests.conftest import SEED
 
 

@@ -39,7 +39,7 @@ def _engine(index: Path, delay: float = 0.0):
 def ingest(index: Path, paths: list[Path], delay: float) -> int:
     from rag.ingest import IndexBusyError
 
-    from rag.chunking import _punkt
+    from rag.text import _punkt
 
     engine = _engine(index, delay)
     _punkt()  # load the sentence model first, so "started" means writes are about to begin
