@@ -96,7 +96,7 @@ class AnswerStream:
             for delta in self._deltas:
                 parts.append(delta)
                 yield delta
-        except Exception as e:  # reported in the answer's notes, with the fallback answer
+        except LLMFailure as e:  # the model's failure: reported in the answer's notes, with the fallback answer
             error = e
         self._answer = self._finish("".join(parts), error)
 
@@ -129,17 +129,19 @@ class LLMAnswerer:
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         if not hits:
             return cannot_answer(question, hits, self.name, "no passages were retrieved")
-        try:
-            text = self._attempts(lambda: iter([self.backend.chat(messages(question, hits))]))
-            return self.finish(question, hits, "".join(text), None)
-        except Exception as e:
+        prompt = messages(question, hits)
+        try:  # only the model's own failures fall back; a bug in checking the answer keeps its traceback
+            text = "".join(self._attempts(lambda: iter([self.backend.chat(prompt)])))
+        except LLMFailure as e:
             return self.finish(question, hits, "", e)
+        return self.finish(question, hits, text, None)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> AnswerStream:
         if not hits:
             return AnswerStream(iter(()), lambda text, error: cannot_answer(question, hits, self.name,
                                                                             "no passages were retrieved"))
-        deltas = self._retrying(lambda: self.backend.stream(messages(question, hits)))
+        prompt = messages(question, hits)
+        deltas = self._retrying(lambda: self.backend.stream(prompt))
         return AnswerStream(deltas, lambda text, error: self.finish(question, hits, text, error))
 
     def _attempts(self, start: Callable[[], Iterator[str]]) -> list[str]:
