@@ -113,20 +113,27 @@ class KeywordIndex:
         if ids:
             bm25 = bm25s.BM25()
             bm25.index(tokenize(texts), show_progress=False)
-        # Written to a fresh folder and swapped in, so a reader never loads half an index.
-        tmp = self.dir.with_name(f"keyword.tmp-{version}-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if bm25 is not None:
-            bm25.save(str(tmp / "bm25"), show_progress=False)
-        (tmp / "chunks.json").write_text(json.dumps({"version": version, "title_repeat": self.title_repeat,
-                                                     "ids": ids, "metas": metas}))
-        shutil.rmtree(self.dir, ignore_errors=True)
+        snapshot = _Snapshot(version, bm25, ids, metas)
         try:
-            tmp.rename(self.dir)
-        except OSError:  # another process swapped its copy in first; ours is in memory regardless
+            self._save(snapshot)
+        except OSError:  # a read-only index (or a full disk): the search still works from memory
+            pass
+        return snapshot
+
+    def _save(self, snap: _Snapshot) -> None:
+        """Written to a fresh folder and swapped in, so a reader never loads half an index."""
+        tmp = self.dir.with_name(f"keyword.tmp-{snap.version}-{os.getpid()}")
+        try:
             shutil.rmtree(tmp, ignore_errors=True)
-        return _Snapshot(version, bm25, ids, metas)
+            tmp.mkdir(parents=True)
+            if snap.bm25 is not None:
+                snap.bm25.save(str(tmp / "bm25"), show_progress=False)
+            (tmp / "chunks.json").write_text(json.dumps({"version": snap.version, "title_repeat": self.title_repeat,
+                                                         "ids": snap.ids, "metas": snap.metas}))
+            shutil.rmtree(self.dir, ignore_errors=True)
+            tmp.rename(self.dir)
+        finally:  # swapped in, or another process swapped its copy in first: nothing of ours is left behind
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def matches(where: dict[str, Any], meta: dict[str, Any]) -> bool:
