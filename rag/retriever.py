@@ -36,6 +36,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
+
 from rag import diversity, duplicates, timeexpr
 from rag.config import Config
 from rag.embedding import Embedder, load_embedder
@@ -94,8 +96,12 @@ class Retriever:
         if not query:
             return []
         k = k or self.k
-        depth = max(DEPTH, 4 * k)
         vector = self.embedder.embed_query(query)
+        with self.store.reading():  # one look at the index for the whole search
+            return self._search(query, vector, k, where)
+
+    def _search(self, query: str, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
+        depth = max(DEPTH, 4 * k)
         rankings: list[tuple[list[str], float]] = []
         found: dict[str, Hit] = {}
         if self.mode in ("dense", "hybrid"):

@@ -37,7 +37,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from contextlib import closing
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -89,15 +89,53 @@ class Store:
             self._rows = _SqliteRows(self.index_dir / "articles.sqlite3")
         self._reopen_lock = threading.Lock()
         self._seen_write = self.meta("written")
+        # What a search needs besides the vectors, kept in memory for one chunks_version: the
+        # newest date, duplicate groups, article rows. A write (here or in another process)
+        # changes the version, and the next read drops them.
+        self._read = threading.local()  # inside `reading()`: the version this thread's search sees
+        self._cache_lock = threading.Lock()
+        self._cache_version: str | None = None
+        self._cache: dict[str, Any] = {}
 
     def _new_stamp(self) -> str:
         """A fresh 'written' stamp; this process has seen it (its own write needs no reopen)."""
         self._seen_write = f"{os.getpid()}-{time.time_ns()}"
         return self._seen_write
 
-    def _refresh(self) -> None:
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """One look at the index for a whole search: one meta read, then what is cached in memory.
+
+        Inside it, `chunks_version()` answers from that read and Chroma is reopened at most once
+        (when another process wrote); nested uses share the outer one.
+        """
+        if getattr(self._read, "version", None) is not None:
+            yield
+            return
+        stamps = self._rows.metas(("written", "chunks_version"))
+        self._refresh(stamps.get("written"))
+        self._read.version = stamps.get("chunks_version") or "initial"
+        try:
+            yield
+        finally:
+            self._read.version = None
+
+    def _cached(self, key: str, compute):
+        """`compute()`, remembered until the stored chunks change."""
+        version = self.chunks_version()
+        with self._cache_lock:
+            if version != self._cache_version:
+                self._cache, self._cache_version = {}, version
+            cache = self._cache
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
+    def _refresh(self, written: str | None = None) -> None:
         """Reopen Chroma when another process has written since this one last looked (local mode only)."""
-        if self._chroma_url or self.meta("written") == self._seen_write:
+        if self._chroma_url or getattr(self._read, "version", None) is not None:
+            return  # a server has one index for every client; inside `reading()` it was checked already
+        if (self.meta("written") if written is None else written) == self._seen_write:
             return
         import chromadb
 
@@ -224,19 +262,24 @@ class Store:
         return self._rows.manifest()
 
     def article(self, article_id: str) -> Article | None:
-        return self._rows.article(article_id)
+        articles = self._cached("articles", dict)
+        if article_id not in articles:
+            if len(articles) >= 512:  # the texts of the articles searched lately, not the whole corpus
+                articles.clear()
+            articles[article_id] = self._rows.article(article_id)
+        return articles[article_id]
 
     def sources(self) -> list[str]:
-        return self._rows.sources()
+        return self._cached("sources", self._rows.sources)
 
     def stats(self) -> IndexStats:
-        n = self._rows.count()
+        n = self._cached("count", self._rows.count)
         last = self.meta("last_ingested")
         return IndexStats(n, self._collection.count(), float(last) if last else None, self.embedder_name())
 
     def chunks_version(self) -> str:
         """Changes whenever the set of stored chunks may have changed (the keyword index follows it)."""
-        return self.meta("chunks_version") or "initial"
+        return getattr(self._read, "version", None) or self.meta("chunks_version") or "initial"
 
     def all_chunks(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(chunk id, text, metadata) of every stored chunk."""
@@ -274,11 +317,15 @@ class Store:
 
     def duplicate_groups(self, article_ids: Iterable[str]) -> DuplicateGroups:
         """article id -> (its canonical id, the sources of every copy, canonical's first) for the given ids."""
-        ids = sorted(set(article_ids))
-        return self._rows.duplicate_groups(ids) if ids else {}
+        ids = set(article_ids)
+        groups: DuplicateGroups = self._cached("groups", dict)
+        missing = sorted(ids - groups.keys())
+        if missing:
+            groups.update(self._rows.duplicate_groups(missing))
+        return {a: groups[a] for a in ids if a in groups}
 
     def newest_date(self) -> str | None:
-        return self._rows.newest_date()
+        return self._cached("newest_date", self._rows.newest_date)
 
     def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
         self._refresh()
@@ -327,11 +374,27 @@ class _SqliteRows:
 
     def __init__(self, path: Path):
         self.path = path
-        with self._db() as db:
-            db.executescript(SCHEMA)
+        self._local = threading.local()
+        db = self._connection()
+        db.execute("pragma journal_mode=wal")  # kept in the file: readers never block the writer
+        db.executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection (a forked process opens its own)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("pragma synchronous=full")
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
 
     def _db(self) -> "_Tx":
-        return _Tx(self.path)
+        return _Tx(self._connection())
+
+    def metas(self, keys: Sequence[str]) -> dict[str, str]:
+        with self._db() as db:
+            marks = ",".join("?" * len(keys))
+            return dict(db.execute(f"select key, value from meta where key in ({marks})", list(keys)).fetchall())
 
     def mark_pending(self, ids: list[str]) -> None:
         now = time.time()
@@ -573,30 +636,30 @@ class _ChromaRows:
         return max((m["date"] for m in self._articles() if m.get("date")), default=None)
 
     def meta(self, key: str) -> str | None:
-        got = self._c.get(ids=[f"meta:{key}"], include=["documents"])
-        return got["documents"][0] if got["ids"] else None
+        return self.metas((key,)).get(key)
+
+    def metas(self, keys: Sequence[str]) -> dict[str, str]:
+        got = self._c.get(ids=[f"meta:{k}" for k in keys], include=["documents"])
+        return {i.removeprefix("meta:"): d for i, d in zip(got["ids"], got["documents"])}
 
     def set_meta(self, key: str, value: str) -> None:
         self._put(*self._meta_records(**{key: value}))
 
 
 class _Tx:
-    """A short-lived SQLite connection that commits on success (WAL, so readers never block)."""
+    """One transaction on a connection: committed on success, rolled back on an exception."""
 
-    def __init__(self, path: Path):
-        self._conn = sqlite3.connect(path, timeout=30)
-        self._conn.execute("pragma journal_mode=wal")
-        self._conn.execute("pragma synchronous=full")
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
 
     def __enter__(self) -> sqlite3.Connection:
         return self._conn
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        with closing(self._conn):
-            if exc_type is None:
-                self._conn.commit()
-            else:
-                self._conn.rollback()
+        if exc_type is None:
+            self._conn.commit()
+        else:
+            self._conn.rollback()
 
 
 def _bump_chunks_version(db: sqlite3.Connection) -> None:
