@@ -33,24 +33,23 @@ def article_ranking(hits) -> list[str]:
     return list(dict.fromkeys(h.article_id for h in hits))
 
 
-class CachedEmbedder:
-    """The embedder with every text's vector kept: modes and sets see the same sentences again and again.
+def cached_embedder(inner):
+    """`inner` with every text's vector kept: modes and sets see the same sentences again and again.
 
-    The library's `SentenceCache`, made large enough for a whole comparison; queries are
-    already cached by the embedder itself.
+    The library's caching base, with a sentence cache large enough for a whole comparison.
     """
+    from rag.embedding import CachingEmbedder
 
-    def __init__(self, inner):
-        from rag.embedding import SentenceCache
+    class Cached(CachingEmbedder):
+        name, dimension = inner.name, inner.dimension
 
-        self.inner, self.name = inner, inner.name
-        self._cache = SentenceCache(size=1 << 20)
+        def _encode(self, texts, progress):
+            return inner.embed(texts)
 
-    def embed(self, texts, *, progress=False):
-        return self._cache.embed(texts, self.inner.embed)
+        def embed(self, texts, *, progress=False):
+            return self.embed_cached(texts)
 
-    def embed_query(self, text):
-        return self.inner.embed_query(text)
+    return Cached(sentence_cache_size=1 << 20)
 
 
 def evidence_spans(q: dict, store) -> dict[str, list[tuple[int, int]]]:
@@ -151,7 +150,7 @@ def main(argv=None, *, embedder=None) -> None:
         R.Retriever._present = lambda self, ordered, k: ordered[:k]
     if args.title_repeat is not None:
         keyword.TITLE_REPEAT = args.title_repeat
-    embedder = CachedEmbedder(embedder or SentenceTransformerEmbedder())
+    embedder = cached_embedder(embedder or SentenceTransformerEmbedder())
     answerer = None if args.no_answers else ExtractiveAnswerer(embedder)
     rows = []
     pooled: dict[tuple[str, str], list[dict]] = {}

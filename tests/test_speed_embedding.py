@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rag.config import Config
-from rag.embedding import BUNDLED_NAME, LazyEmbedder, QueryCache, model_name
+from rag.embedding import BUNDLED_NAME, LRU, CachingEmbedder, LazyEmbedder, model_name
 from rag.store import ModelMismatchError, Store
 
 SENTENCES = ["North Korean troops fight in Kursk", "Soldiers from Pyongyang deployed to Russia",
@@ -12,15 +12,31 @@ SENTENCES = ["North Korean troops fight in Kursk", "Soldiers from Pyongyang depl
              "and is questioning them with the help of South Korean intelligence."]
 
 
+class CountingHash(CachingEmbedder):
+    """The fake embedder's vectors behind the product's caching base: counts what reaches the model."""
+
+    def __init__(self, **sizes):
+        from tests.fakes import HashEmbedder
+
+        super().__init__(**sizes)
+        self._inner = HashEmbedder()
+        self.name, self.dimension, self.encoded = self._inner.name, self._inner.dimension, []
+
+    def _encode(self, texts, progress):
+        self.encoded.append(list(texts))
+        return self._inner.embed(texts)
+
+
 def test_query_cache_returns_the_same_vector_without_computing_again():
-    calls = []
-    cache = QueryCache(size=2)
-    compute = lambda t: calls.append(t) or np.full(3, len(calls), dtype=np.float32)  # noqa: E731
-    first = cache.get("troops", compute)
-    assert cache.get("troops", compute) is first and calls == ["troops"]
-    cache.get("b", compute), cache.get("c", compute)  # "troops" is now the least recently used: evicted
-    cache.get("troops", compute)
-    assert calls == ["troops", "b", "c", "troops"]
+    e = CountingHash(query_cache_size=2)
+    first = e.embed_query("troops")
+    assert e.embed_query("troops") is first and e.encoded == [["troops"]]
+    e.embed_query("b"), e.embed_query("c")  # "troops" is now the least recently used: evicted
+    e.embed_query("troops")
+    assert e.encoded == [["troops"], ["b"], ["c"], ["troops"]]
+    lru = LRU(1)
+    lru.put("a", np.ones(2)), lru.put("b", np.zeros(2))
+    assert lru.get("a") is None and lru.get("b") is not None
 
 
 def test_backend_is_configured_and_int8_is_a_model_of_its_own(tmp_path):
@@ -40,7 +56,7 @@ def test_backend_is_configured_and_int8_is_a_model_of_its_own(tmp_path):
 
 @pytest.fixture(scope="module")
 def onnx_embedders():
-    from rag.onnx_embedding import OnnxEmbedder
+    from rag.embedding.onnx_model import OnnxEmbedder
 
     return OnnxEmbedder("onnx"), OnnxEmbedder("onnx-int8")
 
@@ -62,29 +78,31 @@ def test_onnx_vectors_match_torch(real_embedder, onnx_embedders):
 def test_onnx_query_cache_skips_the_model(onnx_embedders, monkeypatch):
     fp32, _ = onnx_embedders
     first = fp32.embed_query("Who captured the soldiers?")
-    monkeypatch.setattr(fp32, "embed", lambda texts, **kw: pytest.fail("the model ran for a cached query"))
+    monkeypatch.setattr(fp32, "_encode", lambda texts, progress: pytest.fail("the model ran for a cached query"))
     assert fp32.embed_query("Who captured the soldiers?") is first
 
 
 def test_sentence_cache_embeds_only_what_it_has_not_seen():
-    from rag.embedding import SentenceCache
-    from tests.fakes import HashEmbedder
-
-    fake, cache = HashEmbedder(), SentenceCache()
-    first = cache.embed(["troops in Kursk", "banana bread"], fake.embed)
-    again = cache.embed(["banana bread", "troops in Kursk", "new sentence here", "banana bread"], fake.embed)
-    assert fake.calls == 3  # two, then only the new one
+    e = CountingHash()
+    first = e.embed_cached(["troops in Kursk", "banana bread"])
+    again = e.embed_cached(["banana bread", "troops in Kursk", "new sentence here", "banana bread"])
+    assert e.encoded == [["troops in Kursk", "banana bread"], ["new sentence here"]]  # only the new one, once
     assert np.array_equal(again[[1, 0, 3]], first[[0, 1, 1]])
-    assert np.array_equal(again[2], fake.embed(["new sentence here"])[0])
+    assert np.array_equal(again[2], e.embed(["new sentence here"])[0])
 
 
-def test_the_answerer_reuses_sentence_vectors(engine, monkeypatch):
-    from rag.embedding import SentenceCache
+def test_the_answerer_reuses_sentence_vectors(tmp_path, corpus):
+    """Through the product's own caching (no monkeypatched seam): a repeated question embeds nothing new."""
+    from rag.config import Config
+    from rag.engine import Engine
+    from rag.extractive import ExtractiveAnswerer
+    from tests.conftest import FAKE_THRESHOLD
 
-    cache = SentenceCache()
-    monkeypatch.setattr(engine.embedder, "embed_cached", lambda texts: cache.embed(texts, engine.embedder.embed),
-                        raising=False)
+    e = CountingHash()
+    engine = Engine(Config(tmp_path / "index"), Store(tmp_path / "index"), e,
+                    {"extractive": ExtractiveAnswerer(e, threshold=FAKE_THRESHOLD)})
+    engine.ingest([corpus])
     first = engine.ask("Who was elected mayor of Lindqvist?")
-    calls = engine.embedder.calls
+    calls = len(e.encoded)
     again = engine.ask("Who was elected mayor of Lindqvist?")
-    assert engine.embedder.calls == calls and again.text == first.text and not first.abstained
+    assert len(e.encoded) == calls and again.text == first.text and not first.abstained

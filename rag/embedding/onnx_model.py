@@ -27,9 +27,9 @@ from typing import Sequence
 
 import numpy as np
 
-from rag.embedding import BUNDLED_NAME, BUNDLED_SHA256, ModelError, QueryCache, SentenceCache, bundled_model_path, verify_sha256
+from rag.embedding.base import BUNDLED_SHA256, CachingEmbedder, bundled_model_path, model_name, verify_sha256
+from rag.errors import ModelError
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
 MAX_TOKENS = 256  # the bundled model's max_seq_length (sentence_bert_config.json)
 OPSET = 17
 
@@ -110,18 +110,19 @@ def onnx_model_path(backend: str = "onnx") -> Path:
     return int8
 
 
-class OnnxEmbedder:
+class OnnxEmbedder(CachingEmbedder):
     """The bundled model on ONNX Runtime (CPU); `backend` is "onnx" or "onnx-int8"."""
 
     def __init__(self, backend: str = "onnx", *, batch_size: int = 64, threads: int | None = None,
                  query_cache_size: int = 1024):
+        super().__init__(query_cache_size=query_cache_size)
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
         if backend not in ("onnx", "onnx-int8"):
             raise ValueError(f"backend {backend!r}: expected 'onnx' or 'onnx-int8'")
         self.backend = backend
-        self.name = BUNDLED_NAME if backend == "onnx" else BUNDLED_NAME + "+int8"
+        self.name = model_name("bundled", backend)
         self.dimension = 384
         self.batch_size = batch_size
         self.path = onnx_model_path(backend)
@@ -133,10 +134,8 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest in each batch
-        self._cache = QueryCache(query_cache_size)
-        self._sentences = SentenceCache()
 
-    def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         order = np.argsort([-len(t) for t in texts], kind="stable")  # longest first: little padding
         for i in range(0, len(order), self.batch_size):
@@ -147,10 +146,3 @@ class OnnxEmbedder:
                      "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
             out[idx] = self._session.run(None, feeds)[0]
         return out
-
-    def embed_query(self, text: str) -> np.ndarray:
-        """Cached: a chat asks about the same things again and again."""
-        return self._cache.get(text, lambda t: self.embed([t])[0])
-
-    def embed_cached(self, texts: Sequence[str]) -> np.ndarray:
-        return self._sentences.embed(texts, self.embed)
