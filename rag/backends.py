@@ -4,7 +4,11 @@
 * `OpenAIBackend`: any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, llama.cpp
   server, LM Studio, Ollama's /v1, ...) through llama-index's `OpenAILike`.
 * `OllamaBackend`: Ollama's native `/api/chat` through llama-index's `Ollama`.
-* `rag.local_llm.LocalBackend`: a Hugging Face transformers model from a local directory.
+* `LocalBackend`: a causal language model from a local directory (Hugging Face transformers
+  format, or a GGUF file that transformers reads through `gguf`), streamed token by token
+  from `generate` in a thread; greedy decoding, so answers are repeatable.
+
+`from_config(config)` builds the backend `config.llm_backend` names.
 
 Every backend is built with an explicit URL, model and timeout; none falls back to
 llama-index's global `Settings` or to a paid default. The clients' own retries are switched
@@ -15,7 +19,16 @@ The timeout applies to connecting and to each read, so a stream that stalls fail
 
 from __future__ import annotations
 
+import threading
+from functools import cached_property
+from pathlib import Path
+from queue import Empty
 from typing import Iterator, Protocol, Sequence
+
+from rag.errors import ConfigError
+
+BACKENDS = ("openai", "ollama", "local")
+DEFAULT_URLS = {"openai": "http://localhost:8000/v1", "ollama": "http://localhost:11434"}
 
 Messages = Sequence[tuple[str, str]]
 
@@ -79,3 +92,96 @@ class OllamaBackend(_LlamaIndexBackend):
 
     def _llm(self):
         return self._client
+
+
+class LocalBackend:
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, max_tokens: int = 512, device: str = "cpu"):
+        self.path = Path(path)
+        self.url = str(self.path)
+        self.timeout = timeout
+        self.max_tokens = max_tokens
+        self.device = device
+
+    @cached_property
+    def _loaded(self):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a bar per weight load is noise in a CLI
+
+        if not self.path.is_dir():
+            raise FileNotFoundError(f"no local model at {self.path}: expected a transformers model directory "
+                                    "(config.json, weights, tokenizer files)")
+        tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(self.path, local_files_only=True).to(self.device)
+        model.eval()
+        return tokenizer, model
+
+    def _prompt(self, messages: Messages) -> str:
+        tokenizer, _ = self._loaded
+        if getattr(tokenizer, "chat_template", None):
+            return tokenizer.apply_chat_template([{"role": r, "content": t} for r, t in messages],
+                                                 tokenize=False, add_generation_prompt=True)
+        return "".join(f"{role.capitalize()}: {text}\n\n" for role, text in messages) + "Assistant:"
+
+    def stream(self, messages: Messages) -> Iterator[str]:
+        from transformers import StoppingCriteria, StoppingCriteriaList, TextIteratorStreamer
+
+        tokenizer, model = self._loaded
+        inputs = tokenizer(self._prompt(messages), return_tensors="pt").to(self.device)
+        inputs.pop("token_type_ids", None)
+        limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
+        if limit and inputs["input_ids"].shape[1] + self.max_tokens > limit:
+            raise ValueError(f"the prompt ({inputs['input_ids'].shape[1]} tokens) and answer ({self.max_tokens}) "
+                             f"do not fit the local model's {limit}-token window")
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=self.timeout)
+        stop = threading.Event()
+        failure: list[BaseException] = []
+
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                return stop.is_set()
+
+        def run():
+            try:
+                model.generate(**inputs, streamer=streamer, max_new_tokens=self.max_tokens, do_sample=False,
+                               stopping_criteria=StoppingCriteriaList([_Stop()]),
+                               pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+            except BaseException as e:  # surfaced to the reader below, not lost in the thread
+                failure.append(e)
+                streamer.end()
+
+        thread = threading.Thread(target=run, daemon=True, name="local-llm-generate")
+        thread.start()
+        try:
+            for text in streamer:
+                if text:
+                    yield text
+        except Empty:
+            raise TimeoutError(f"the local model produced nothing for {self.timeout}s") from None
+        finally:
+            stop.set()
+        thread.join(self.timeout)
+        if failure:
+            raise failure[0]
+
+    def chat(self, messages: Messages) -> str:
+        return "".join(self.stream(messages))
+
+
+def from_config(config) -> ChatBackend:
+    """The backend `config.llm_backend` names, with its URL, model, key and timeout."""
+    kind = config.llm_backend
+    if kind not in BACKENDS:
+        raise ConfigError(f"RAG_LLM_BACKEND={kind!r}: expected one of {', '.join(BACKENDS)}")
+    if not config.llm_model:
+        raise ConfigError(f"the {kind} backend needs a model: set RAG_LLM_MODEL or --llm-model"
+                         + (" (a local transformers model directory)" if kind == "local" else ""))
+    if kind == "local":
+        return LocalBackend(config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens,
+                            device=config.device)
+    url = config.llm_url or DEFAULT_URLS[kind]
+    if kind == "ollama":
+        return OllamaBackend(url, config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens)
+    return OpenAIBackend(url, config.llm_model, api_key=config.llm_api_key, timeout=config.llm_timeout,
+                         max_tokens=config.llm_max_tokens)

@@ -177,7 +177,7 @@ def _llm_config(args: argparse.Namespace, config: Config) -> Config:
     config = config.replace(answerer=args.answerer, llm_url=args.llm_url, llm_model=args.llm_model,
                             llm_api_key=args.llm_api_key, llm_timeout=args.llm_timeout,
                             drop_unsupported=args.drop_unsupported)
-    from rag.llm import BACKENDS
+    from rag.backends import BACKENDS
 
     if config.answerer in BACKENDS and config.llm_backend in (None, config.answerer):
         config = config.replace(llm_backend=config.answerer)

@@ -15,7 +15,9 @@ from rag.answer import Answer, Answerer
 from rag.config import Config
 from rag.errors import UnknownAnswererError
 from rag.embedding import Embedder, load_embedder
+from rag import backends
 from rag.extractive import ExtractiveAnswerer
+from rag.llm import LLMAnswerer
 from rag.ingest import FileResult, IngestReport, ingest
 from rag.retriever import Retriever
 from rag.store import Store
@@ -37,8 +39,6 @@ class Engine:
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
                                              backend=config.embed_backend)
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
-        from rag.llm import answerers_from_config
-
         return cls(config, store, embedder, answerers_from_config(config, embedder))
 
     @property
@@ -68,3 +68,14 @@ class Engine:
 
     def stats(self) -> IndexStats:
         return self.store.stats()
+
+
+def answerers_from_config(config, embedder) -> dict[str, Answerer]:
+    """{"extractive": ...} plus, when `config.llm_backend` is set, that backend's answerer."""
+    extractive = ExtractiveAnswerer(embedder)
+    answerers: dict[str, Answerer] = {"extractive": extractive}
+    if config.llm_backend:
+        answerers[config.llm_backend] = LLMAnswerer(
+            config.llm_backend, backends.from_config(config), embedder, fallback=extractive, retries=config.llm_retries,
+            timeout=config.llm_timeout, drop_unsupported=config.drop_unsupported)
+    return answerers

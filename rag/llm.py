@@ -1,7 +1,7 @@
 """Answers written by a language model, with checked citations and an extractive fallback.
 
 `LLMAnswerer(name, backend, embedder)` sends the prompt from `rag.prompts` to a backend
-(`rag.backends`, `rag.local_llm`), then checks every sentence against the passages it
+(`rag.backends`), then checks every sentence against the passages it
 cites (`rag.citations.check`): out-of-range markers are removed with a note, each
 citation is marked supported or not, a sentence without a marker is attached to the
 passage that supports it (or noted as uncited), and with `drop_unsupported` unsupported
@@ -40,11 +40,8 @@ from rag.answer import CANNOT_ANSWER, Answer, Answerer, Citation, cannot_answer
 from rag.backends import ChatBackend
 from rag.citations import THRESHOLD, SentenceCheck, check
 from rag.prompts import messages
-from rag.errors import ConfigError
 from rag.types import Hit
 
-BACKENDS = ("openai", "ollama", "local")
-DEFAULT_URLS = {"openai": "http://localhost:8000/v1", "ollama": "http://localhost:11434"}
 
 
 class LLMFailure(RuntimeError):
@@ -211,40 +208,3 @@ class LLMAnswerer:
 def _abstains(text: str) -> bool:
     norm = lambda s: " ".join(s.lower().replace("’", "'").split()).rstrip(".")  # noqa: E731
     return norm(CANNOT_ANSWER) in norm(text)
-
-
-def make_backend(config) -> ChatBackend:
-    """The backend `config.llm_backend` names, with its URL, model, key and timeout."""
-    kind = config.llm_backend
-    if kind not in BACKENDS:
-        raise ConfigError(f"RAG_LLM_BACKEND={kind!r}: expected one of {', '.join(BACKENDS)}")
-    if not config.llm_model:
-        raise ConfigError(f"the {kind} backend needs a model: set RAG_LLM_MODEL or --llm-model"
-                         + (" (a local transformers model directory)" if kind == "local" else ""))
-    if kind == "local":
-        from rag.local_llm import LocalBackend
-
-        return LocalBackend(config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens,
-                            device=config.device)
-    url = config.llm_url or DEFAULT_URLS[kind]
-    if kind == "ollama":
-        from rag.backends import OllamaBackend
-
-        return OllamaBackend(url, config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens)
-    from rag.backends import OpenAIBackend
-
-    return OpenAIBackend(url, config.llm_model, api_key=config.llm_api_key, timeout=config.llm_timeout,
-                         max_tokens=config.llm_max_tokens)
-
-
-def answerers_from_config(config, embedder) -> dict[str, Answerer]:
-    """{"extractive": ...} plus, when `config.llm_backend` is set, that backend's answerer."""
-    from rag.extractive import ExtractiveAnswerer
-
-    extractive = ExtractiveAnswerer(embedder)
-    answerers: dict[str, Answerer] = {"extractive": extractive}
-    if config.llm_backend:
-        answerers[config.llm_backend] = LLMAnswerer(
-            config.llm_backend, make_backend(config), embedder, fallback=extractive, retries=config.llm_retries,
-            timeout=config.llm_timeout, drop_unsupported=config.drop_unsupported)
-    return answerers

@@ -3,7 +3,7 @@ replaces them, with a wrongly cited sentence marked as not supported."""
 
 from rag.chat import Chat, ChatSession, Filters
 from rag.config import Config
-from rag.llm import answerers_from_config
+from rag.engine import answerers_from_config
 from tests.app_support import fake_engine
 from tests.llm_server import LLMServer
 

@@ -9,7 +9,7 @@ import pytest
 
 from rag.answer import CANNOT_ANSWER
 from rag.config import Config
-from rag.llm import answerers_from_config
+from rag.engine import answerers_from_config
 from rag.store import Hit
 from tests.conftest import FIXTURES
 from tests.llm_server import LLMServer

@@ -6,7 +6,7 @@ import pytest
 
 from rag.answer import Answer
 from rag.config import Config
-from rag.llm import answerers_from_config
+from rag.engine import answerers_from_config
 from rag.store import Hit
 
 SENTENCES = ["Mount Karev on the island of Tolva erupted on Friday .",
