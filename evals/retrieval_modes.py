@@ -17,6 +17,7 @@ the general tool, this is the retrieval-modes comparison.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -134,22 +135,18 @@ def main(argv=None, *, embedder=None) -> None:
     p.add_argument("--no-answers", action="store_true", help="retrieval figures only (fast, for tuning)")
     args = p.parse_args(argv)
 
-    from rag import keyword, retriever as R
+    from rag.config import RetrievalSettings
     from rag.embedding import SentenceTransformerEmbedder
     from rag.extractive import ExtractiveAnswerer
+    from rag.keyword import KeywordIndex
+    from rag.retriever import Retriever
     from rag.store import Store
 
-    if args.rrf_k is not None:
-        R.RRF_K = args.rrf_k
-    if args.depth is not None:
-        R.DEPTH = args.depth
+    settings = RetrievalSettings()  # the shipped defaults, with what the flags change
+    changes = {"rrf_k": args.rrf_k, "depth": args.depth, "title_repeat": args.title_repeat}
     if args.weights:
-        d, kw = (float(x) for x in args.weights.split(","))
-        R.WEIGHTS = {"dense": d, "keyword": kw}
-    if args.raw:
-        R.Retriever._present = lambda self, ordered, k: ordered[:k]
-    if args.title_repeat is not None:
-        keyword.TITLE_REPEAT = args.title_repeat
+        changes["dense_weight"], changes["keyword_weight"] = (float(x) for x in args.weights.split(","))
+    settings = dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
     embedder = cached_embedder(embedder or SentenceTransformerEmbedder())
     answerer = None if args.no_answers else ExtractiveAnswerer(embedder)
     rows = []
@@ -157,13 +154,13 @@ def main(argv=None, *, embedder=None) -> None:
     for spec in args.index:
         name, _, directory = spec.partition("=")
         store = Store(Path(directory))
-        kw_index = keyword.KeywordIndex(store, title_repeat=keyword.TITLE_REPEAT)
+        kw_index = KeywordIndex(store, title_repeat=settings.title_repeat)
         for set_name in args.sets.split(","):
             questions = load(set_name)
             if name == "seed" and set_name != "seed":
                 continue  # the seed corpus cannot answer other sets
             for mode in args.modes.split(","):
-                r = R.Retriever(store, embedder, mode=mode, keyword=kw_index)
+                r = Retriever(store, embedder, mode=mode, keyword=kw_index, settings=settings, raw=args.raw)
                 judged = run_set(questions, r, answerer, args.k)
                 pooled.setdefault((name, mode), []).extend(judged)
                 rows.append({"mode": mode, "index": name, "set": Path(set_name).stem, **score(judged)})

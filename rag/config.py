@@ -9,11 +9,31 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
 BUNDLED_MODEL = "bundled"
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How candidates are ranked and presented; the defaults are fitted as evals/README.md says."""
+
+    depth: int = 30  # candidates taken from each ranking before fusion (at least 4 x k)
+    # reciprocal rank fusion: a small k lets a confident first place in either list count, and
+    # BM25 leads ties because names and numbers decide most news questions
+    rrf_k: float = 10.0
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.75
+    time_boost: float = 0.3  # fused score x 1.3 for articles published in the question's date range
+    recency_boost: float = 0.3  # "latest": up to x 1.3 for the newest of the leading candidates, by date rank
+    recency_pool: int = 10  # only the leading candidates are reordered by date: recency never lifts the irrelevant
+    title_repeat: int = 1  # times the headline is indexed with each chunk for BM25 (a title boost)
+    per_article: int = 3  # passages per article in the results
+    merge_gap: int = 2  # characters between two chunks of an article that still count as touching
+    merge_max_chars: int = 2000  # a merged passage stays about two chunks long
 
 
 @dataclass(frozen=True)
@@ -39,17 +59,19 @@ class Config:
     llm_retries: int = 2  # for 429, 5xx and refused connections, before any text arrived
     llm_max_tokens: int = 512
     drop_unsupported: bool = False  # remove generated sentences their citations do not support
+    ranking: RetrievalSettings = RetrievalSettings()  # set in code (evals, tuning), not from the environment
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
         """Read `RAG_INDEX_DIR`, `RAG_MODEL`, `RAG_DEVICE`, `RAG_K`, ... over the defaults."""
         env = os.environ if env is None else env
+        hints = typing.get_type_hints(cls)
         overrides: dict[str, object] = {}
         for f in dataclasses.fields(cls):
             raw = env.get(f"RAG_{f.name.upper()}")
-            if raw is None or raw == "":
+            if raw is None or raw == "" or dataclasses.is_dataclass(hints[f.name]):
                 continue
-            overrides[f.name] = _coerce(f.name, f.type, raw)
+            overrides[f.name] = _coerce(f.name, hints[f.name], raw)
         return cls(**overrides)
 
     def replace(self, **overrides: object) -> "Config":
@@ -61,20 +83,20 @@ class Config:
 
 
 def _coerce(name: str, annotation: object, raw: str) -> object:
-    kind = str(annotation)
+    """`raw` as the field's type (`str | None` fields take the string as it is)."""
+    kinds = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    kind = kinds[0]
     try:
-        if "Path" in kind:
+        if kind is Path:
             return Path(raw)
-        if kind.startswith("int"):
-            return int(raw)
-        if kind.startswith("float"):
-            return float(raw)
-        if kind.startswith("bool"):
+        if kind is bool:
             if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
                 raise ValueError
             return raw.lower() in ("1", "true", "yes", "on")
+        if kind in (int, float):
+            return kind(raw)
     except ValueError:
         from rag.errors import ConfigError
 
-        raise ConfigError(f"RAG_{name.upper()}={raw!r}: expected {kind.split(' ')[0]}") from None
+        raise ConfigError(f"RAG_{name.upper()}={raw!r}: expected {getattr(kind, '__name__', kind)}") from None
     return raw

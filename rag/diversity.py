@@ -21,26 +21,28 @@ GAP = 2  # characters between two spans that still count as touching (a space, a
 MAX_CHARS = 2000  # a merged passage stays about two chunks long: longer ones gave the answerer more to misread
 
 
-def merge_adjacent(hits: Sequence[Hit], article_text: Callable[[str], str | None]) -> list[Hit]:
+def merge_adjacent(hits: Sequence[Hit], article_text: Callable[[str], str | None], *,
+                   gap: int = GAP, max_chars: int = MAX_CHARS) -> list[Hit]:
     """Hits in rank order, with each article's overlapping or touching chunks merged into the best-ranked one."""
     current = list(hits)
     while True:  # a merged passage can reach one it did not touch before
-        merged = _merge_once(current, article_text)
+        merged = _merge_once(current, article_text, gap, max_chars)
         if len(merged) == len(current):
             return merged
         current = merged
 
 
-def _merge_once(hits: Sequence[Hit], article_text: Callable[[str], str | None]) -> list[Hit]:
+def _merge_once(hits: Sequence[Hit], article_text: Callable[[str], str | None], gap: int,
+                max_chars: int) -> list[Hit]:
     merged: list[Hit] = []
     for h in hits:
         touching = [i for i, m in enumerate(merged) if m.article_id == h.article_id
-                    and h.span[0] <= m.span[1] + GAP and m.span[0] <= h.span[1] + GAP]
+                    and h.span[0] <= m.span[1] + gap and m.span[0] <= h.span[1] + gap]
         if any(merged[i].span[0] <= h.span[0] and h.span[1] <= merged[i].span[1] for i in touching):
             continue  # already inside a passage
-        # the best-ranked passage it can join without growing past MAX_CHARS
+        # the best-ranked passage it can join without growing past max_chars
         i = next((i for i in touching if max(merged[i].span[1], h.span[1]) - min(merged[i].span[0], h.span[0])
-                  <= MAX_CHARS), None)
+                  <= max_chars), None)
         text = article_text(h.article_id) if i is not None else None  # read only when there is a join to make
         if text is None:
             merged.append(h)  # nothing to join, or too long together: kept apart (the per-article cap still applies)

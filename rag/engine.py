@@ -44,7 +44,8 @@ class Engine:
     @property
     def retriever(self) -> Retriever:
         if self._retriever is None:  # after ingestion has bound the model to the index
-            self._retriever = Retriever(self.store, self.embedder, k=self.config.k, mode=self.config.retrieval)
+            self._retriever = Retriever(self.store, self.embedder, k=self.config.k, mode=self.config.retrieval,
+                                        settings=self.config.ranking)
         return self._retriever
 
     def ingest(self, paths: Sequence[Path], *, rebuild: bool = False, progress: bool = False,

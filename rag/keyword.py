@@ -30,7 +30,6 @@ import numpy as np
 from rag.text import stemmer
 from rag.store import Store
 
-TITLE_REPEAT = 1  # how many times the headline is indexed with each chunk (a title boost; 1 won on the sets)
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -57,7 +56,7 @@ class KeywordIndex:
     the others wait for it, and a search reads a single immutable snapshot.
     """
 
-    def __init__(self, store: Store, *, title_repeat: int = TITLE_REPEAT):
+    def __init__(self, store: Store, *, title_repeat: int = 1):  # headline copies per chunk (RetrievalSettings)
         self.store = store
         self.title_repeat = title_repeat
         self.dir = Path(store.index_dir) / "keyword"

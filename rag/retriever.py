@@ -5,16 +5,16 @@ index built with another). `mode` picks the ranking signal:
 
 - "dense": the store's nearest chunks by cosine similarity;
 - "keyword": BM25 over the chunk texts (`rag.keyword`), which finds rare names and numbers;
-- "hybrid" (default): both candidate lists, `DEPTH` deep, fused by reciprocal rank
-  (`rag.fusion`, weights `WEIGHTS`, constant `RRF_K`; tuned on the shipped sets, see
-  evals/README.md "Retrieval modes").
+- "hybrid" (default): both candidate lists, `settings.depth` deep (at least 4 x k), fused by
+  reciprocal rank (`rag.fusion`, with the weights and constant of `RetrievalSettings` in
+  `rag.config`; tuned as evals/README.md "Retrieval modes" says).
 
 Then, in every mode: a time expression in the question (`rag.timeexpr`, relative dates
 counted from the newest article in the index) multiplies the fused score of articles
-published in that range by 1 + `TIME_BOOST` (a boost, not a filter: only `where` excludes),
+published in that range by 1 + `settings.time_boost` (a boost, not a filter: only `where` excludes),
 and "latest"/"most recent" raises the leading candidates by their date rank, newest most; syndicated copies of one story
 fold into one hit naming every outlet (`rag.duplicates`); overlapping chunks of one article
-merge into one passage and each article is capped at `diversity.CAP` passages
+merge into one passage and each article is capped at `settings.per_article` passages
 (`rag.diversity`).
 
 Scores: the fused score only *orders* hits. `Hit.score` is always the cosine similarity of
@@ -39,7 +39,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rag import diversity, duplicates, timeexpr
-from rag.config import Config
+from rag.config import Config, RetrievalSettings
 from rag.embedding import Embedder, load_embedder
 from rag.fusion import rrf
 from rag.keyword import KeywordIndex
@@ -50,20 +50,12 @@ from rag.types import Hit
 __all__ = ["Hit", "Retriever", "IndexMissingError", "make_where", "MODES"]
 
 MODES = ("hybrid", "dense", "keyword")
-DEPTH = 30  # candidates taken from each ranking before fusion
-# Fitted on the even-position questions of all four shipped sets, checked on the odd ones
-# (evals/README.md "Retrieval modes"): a small k lets a confident first place in either list
-# count, and BM25 leads ties because names and numbers decide most news questions.
-RRF_K = 10.0
-WEIGHTS = {"dense": 1.0, "keyword": 1.75}
-TIME_BOOST = 0.3  # fused score x 1.3 for articles published in the question's date range
-RECENCY_BOOST = 0.3  # "latest": up to x 1.3 for the newest of the leading candidates, by date rank
-RECENCY_POOL = 10  # only the leading candidates are reordered by date: recency never lifts the irrelevant
 
 
 class Retriever:
     def __init__(self, store: Store, embedder: Embedder, *, k: int = 5, mode: str = "hybrid",
-                 keyword: KeywordIndex | None = None, today: date | None = None):
+                 keyword: KeywordIndex | None = None, today: date | None = None,
+                 settings: RetrievalSettings = RetrievalSettings(), raw: bool = False):
         if mode not in MODES:
             raise ConfigError(f"retrieval mode {mode!r}: expected one of {', '.join(MODES)}")
         stored = store.embedder_name()
@@ -74,8 +66,10 @@ class Retriever:
         self.embedder = embedder
         self.k = k
         self.mode = mode
-        self.keyword = keyword or KeywordIndex(store)
+        self.settings = settings
+        self.keyword = keyword or KeywordIndex(store, title_repeat=settings.title_repeat)
         self.today = today  # for relative time expressions; None: the newest article's date
+        self.raw = raw  # the fused chunk ranking itself: no copy folding, chunk merging or per-article cap
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, config: Config | None = None,
@@ -88,7 +82,7 @@ class Retriever:
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
                                              backend=config.embed_backend)
-        return cls(store, embedder, k=config.k, mode=config.retrieval)
+        return cls(store, embedder, k=config.k, mode=config.retrieval, settings=config.ranking)
 
     def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
         """The `k` best passages for `query`, best first; see the module docstring."""
@@ -101,37 +95,38 @@ class Retriever:
             return self._search(query, vector, k, where)
 
     def _search(self, query: str, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
-        depth = max(DEPTH, 4 * k)
+        s = self.settings
+        depth = max(s.depth, 4 * k)
         rankings: list[tuple[list[str], float]] = []
         found: dict[str, Hit] = {}
         if self.mode in ("dense", "hybrid"):
             dense = self.store.search(vector, depth, where)
             found.update((h.chunk_id, h) for h in dense)
-            rankings.append(([h.chunk_id for h in dense], WEIGHTS["dense"]))
+            rankings.append(([h.chunk_id for h in dense], s.dense_weight))
         if self.mode in ("keyword", "hybrid"):
             ids = [cid for cid, _ in self.keyword.search(query, depth, where)]
-            rankings.append((ids, WEIGHTS["keyword"]))
+            rankings.append((ids, s.keyword_weight))
             missing = [cid for cid in ids if cid not in found]
             found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
-        fused = rrf([([c for c in ids if c in found], w) for ids, w in rankings], RRF_K)
+        fused = rrf([([c for c in ids if c in found], w) for ids, w in rankings], s.rrf_k)
         fused = self._time_boost(query, fused, found)
         ordered = [found[c] for c in sorted(fused, key=lambda c: -fused[c])]
-        return self._present(ordered, k)
+        return ordered[:k] if self.raw else self._present(ordered, k)
 
     def _time_boost(self, query: str, fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
         """Fused scores raised for a question that names a time ("in 2015", "last week") or asks for the latest."""
-        fused = dict(fused)
+        fused, s = dict(fused), self.settings
         today = self.today or _as_date(self.store.newest_date()) or date.today()
         if rng := timeexpr.parse(query, today):
             for c in fused:
                 if rng.contains(found[c].date):
-                    fused[c] *= 1 + TIME_BOOST
+                    fused[c] *= 1 + s.time_boost
         if timeexpr.wants_latest(query):
-            pool = sorted(fused, key=lambda c: -fused[c])[:RECENCY_POOL]
+            pool = sorted(fused, key=lambda c: -fused[c])[:s.recency_pool]
             dates = sorted({found[c].date[:10] for c in pool if found[c].date})
             for c in pool:
                 if found[c].date and len(dates) > 1:
-                    fused[c] *= 1 + RECENCY_BOOST * dates.index(found[c].date[:10]) / (len(dates) - 1)
+                    fused[c] *= 1 + s.recency_boost * dates.index(found[c].date[:10]) / (len(dates) - 1)
         return fused
 
     def _present(self, ordered: list[Hit], k: int) -> list[Hit]:
@@ -149,7 +144,9 @@ class Retriever:
         # neighbours among the leading candidates only, not chunks that ranked fortieth.
         out: list[Hit] = []
         for n in range(1, len(hits) + 1):
-            out = diversity.cap_per_article(diversity.merge_adjacent(hits[:n], article_text))
+            merged = diversity.merge_adjacent(hits[:n], article_text, gap=self.settings.merge_gap,
+                                              max_chars=self.settings.merge_max_chars)
+            out = diversity.cap_per_article(merged, self.settings.per_article)
             if len(out) >= k:
                 break
         return out[:k]

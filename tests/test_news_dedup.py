@@ -109,11 +109,10 @@ def test_merge_joins_overlapping_and_touching_chunks_only():
     assert diversity.cap_per_article([a, c, e, d], cap=2) == [a, c, d]
 
 
-def test_a_chunk_joins_the_passage_it_fits_when_the_better_one_would_grow_too_long(monkeypatch):
+def test_a_chunk_joins_the_passage_it_fits_when_the_better_one_would_grow_too_long():
     text = "x" * 3100
-    monkeypatch.setattr(diversity, "MAX_CHARS", 2000)
     top = _hit("x", 1568, 3071, text, 0.9)
     start = _hit("x", 0, 917, text, 0.8)
     middle = _hit("x", 770, 1674, text, 0.7)  # overlaps both; with the top one it would span 2,301 characters
-    assert [h.span for h in diversity.merge_adjacent([top, start, middle], lambda aid: text)] == \
+    assert [h.span for h in diversity.merge_adjacent([top, start, middle], lambda aid: text, max_chars=2000)] == \
         [(1568, 3071), (0, 1674)]
