@@ -61,6 +61,9 @@ class Config:
     drop_unsupported: bool = False  # remove generated sentences their citations do not support
     ranking: RetrievalSettings = RetrievalSettings()  # set in code (evals, tuning), not from the environment
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_dir", Path(self.index_dir))  # a str is welcome too
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
         """Read `RAG_INDEX_DIR`, `RAG_MODEL`, `RAG_DEVICE`, `RAG_K`, ... over the defaults."""

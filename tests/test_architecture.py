@@ -66,3 +66,12 @@ def test_the_answer_side_does_not_import_the_store():
         deps = imports()[module]
         assert not any(d == "rag.store" or d.startswith("rag.store.") for d in deps), f"{module} imports the store"
         assert "rag.ingest" not in deps and "rag.chunking" not in deps, f"{module} imports the ingestion side"
+
+
+def test_importing_one_module_does_not_load_the_whole_stack():
+    import subprocess
+    import sys
+
+    code = "import sys, rag.clean; print(sorted(m for m in ('rag.retriever', 'chromadb', 'torch') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

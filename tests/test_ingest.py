@@ -111,20 +111,15 @@ def test_a_file_that_turns_bad_keeps_what_it_had(engine, corpus):
 def test_a_crash_between_chunk_write_and_commit_is_repaired(engine, corpus, monkeypatch):
     f = corpus / "volcano.txt"
     f.write_text(f.read_text().replace("eight kilometres", "nine kilometres"))
-    real_put_many = Store.put_many
+    rows = engine.store._rows
 
-    def crash_after_chunks(self, entries):
-        for article, chunks, vectors in entries:
-            self._collection.upsert(ids=[c.id for c in chunks], embeddings=vectors,
-                                    documents=[c.text for c in chunks],
-                                    metadatas=[{"article_id": article.id, "start": c.start, "end": c.end}
-                                               for c in chunks])
-        raise KeyboardInterrupt  # the process dies before the rows are committed
+    def crash_before_commit(entries, stamp):
+        raise KeyboardInterrupt  # the process dies after the chunks are written, before the rows are committed
 
-    monkeypatch.setattr(Store, "put_many", crash_after_chunks)
+    monkeypatch.setattr(rows, "commit_many", crash_before_commit)
     with pytest.raises(KeyboardInterrupt):
         engine.ingest([corpus])
-    monkeypatch.setattr(Store, "put_many", real_put_many)
+    monkeypatch.undo()
     assert engine.store.pending() == {"volcano"}
     report = engine.ingest([corpus])
     assert report.ingested == 1 and not engine.store.pending()

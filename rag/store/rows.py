@@ -1,0 +1,229 @@
+"""The rows beside the vectors: articles, pending marks, MinHash signatures and meta stamps.
+
+`Rows` is the contract both row backends keep (a contract test runs the same operations on
+both): `SqliteRows` in a local SQLite file (the default; one connection per thread, WAL, so
+readers never block the writer) and `rag.store.chroma_rows.ChromaRows` on a Chroma server.
+Every write that may change the stored chunks bumps `chunks_version` in the same transaction.
+
+What it leaves out: vectors (`rag.store.vectors`) and the order of writes that makes a crash
+repairable (`rag.store.Store`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from rag.articles import Article
+
+SCHEMA = """
+create table if not exists articles (
+    id text primary key, origin text not null, hash text not null,
+    title text not null, date text, source text, url text, author text,
+    text text not null, chunks integer not null, updated real not null
+);
+create table if not exists pending (id text primary key, since real not null);
+create table if not exists meta (key text primary key, value text not null);
+create table if not exists signatures (id text primary key, signature blob not null, canonical text not null);
+"""
+
+DuplicateGroups = dict[str, tuple[str, tuple[str, ...]]]
+
+
+DuplicateGroups = dict[str, tuple[str, tuple[str, ...]]]
+
+
+class Rows(Protocol):
+    """What the store needs of a row backend; `SqliteRows` and `ChromaRows` both keep it."""
+
+    def mark_pending(self, ids: list[str]) -> None: ...
+    def pending(self) -> set[str]: ...
+    def put_signatures(self, entries: list[tuple[str, np.ndarray, str]]) -> None: ...
+    def commit_many(self, entries: list[tuple[Article, int]], stamp: str) -> None: ...
+    def remove(self, article_id: str, stamp: str) -> None: ...
+    def clear(self, stamp: str) -> None: ...
+    def manifest(self) -> dict[str, tuple[str, str]]: ...
+    def article(self, article_id: str) -> Article | None: ...
+    def sources(self) -> list[str]: ...
+    def count(self) -> int: ...
+    def signatures(self) -> list[tuple[str, np.ndarray, str]]: ...
+    def duplicate_groups(self, ids: list[str]) -> DuplicateGroups: ...
+    def newest_date(self) -> str | None: ...
+    def meta(self, key: str) -> str | None: ...
+    def metas(self, keys: Sequence[str]) -> dict[str, str]: ...
+    def set_meta(self, key: str, value: str) -> None: ...
+
+
+def group_sources(ids: list[str], canon: dict[str, str], members: list[tuple[str, str | None]],
+                   own: dict[str, str | None]) -> DuplicateGroups:
+    """The result of `duplicate_groups` from its rows; `members` are (canonical, source), canonical's first."""
+    sources: dict[str, list[str]] = {}
+    for c, src in members:
+        if src and src not in sources.setdefault(c, []):
+            sources[c].append(src)
+    out = {}
+    for aid in ids:
+        c = canon.get(aid, aid)
+        out[aid] = (c, tuple(sources.get(c) or ([own[aid]] if own.get(aid) else [])))
+    return out
+
+
+class SqliteRows:
+    """Articles, pending marks, signatures and meta in a local SQLite file (the default)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+        db = self._connection()
+        db.execute("pragma journal_mode=wal")  # kept in the file: readers never block the writer
+        db.executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection (a forked process opens its own)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("pragma synchronous=full")
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def _db(self) -> "_Tx":
+        return _Tx(self._connection())
+
+    def metas(self, keys: Sequence[str]) -> dict[str, str]:
+        with self._db() as db:
+            marks = ",".join("?" * len(keys))
+            return dict(db.execute(f"select key, value from meta where key in ({marks})", list(keys)).fetchall())
+
+    def mark_pending(self, ids: list[str]) -> None:
+        now = time.time()
+        with self._db() as db:
+            db.executemany("insert or replace into pending values (?, ?)", [(i, now) for i in ids])
+            _bump_chunks_version(db)
+
+    def pending(self) -> set[str]:
+        with self._db() as db:
+            return {r[0] for r in db.execute("select id from pending")}
+
+    def put_signatures(self, entries: list[tuple[str, np.ndarray, str]]) -> None:
+        with self._db() as db:
+            for article_id, signature, canonical in entries:
+                _forget_signature(db, article_id)
+                db.execute("insert into signatures values (?, ?, ?)", (article_id, signature.tobytes(), canonical))
+
+    def commit_many(self, entries: list[tuple[Article, int]], stamp: str) -> None:
+        now = time.time()
+        with self._db() as db:
+            db.executemany(
+                "insert or replace into articles values (?,?,?,?,?,?,?,?,?,?,?)",
+                [(a.id, a.origin, a.content_hash, a.title, a.date, a.source, a.url, a.author, a.text, n, now)
+                 for a, n in entries])
+            db.executemany("delete from pending where id = ?", [(a.id,) for a, _ in entries])
+            db.execute("insert or replace into meta values ('last_ingested', ?)", (str(now),))
+            _bump_chunks_version(db)
+            _stamp_write(db, stamp)
+
+    def remove(self, article_id: str, stamp: str) -> None:
+        with self._db() as db:
+            db.execute("delete from articles where id = ?", (article_id,))
+            db.execute("delete from pending where id = ?", (article_id,))
+            _forget_signature(db, article_id)
+            _bump_chunks_version(db)
+            _stamp_write(db, stamp)
+
+    def clear(self, stamp: str) -> None:
+        with self._db() as db:
+            db.execute("delete from articles")
+            db.execute("delete from pending")
+            db.execute("delete from meta")
+            db.execute("delete from signatures")
+            _bump_chunks_version(db)
+            _stamp_write(db, stamp)
+
+    def manifest(self) -> dict[str, tuple[str, str]]:
+        with self._db() as db:
+            return {r[0]: (r[1], r[2]) for r in db.execute("select id, hash, origin from articles")}
+
+    def article(self, article_id: str) -> Article | None:
+        with self._db() as db:
+            r = db.execute("select id, title, text, date, source, url, author, origin from articles where id = ?",
+                           (article_id,)).fetchone()
+        return Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5], author=r[6],
+                       origin=r[7]) if r else None
+
+    def sources(self) -> list[str]:
+        with self._db() as db:
+            return [r[0] for r in db.execute("select distinct source from articles where source is not null order by 1")]
+
+    def count(self) -> int:
+        with self._db() as db:
+            return db.execute("select count(*) from articles").fetchone()[0]
+
+    def signatures(self) -> list[tuple[str, np.ndarray, str]]:
+        with self._db() as db:
+            rows = db.execute("select id, signature, canonical from signatures order by id").fetchall()
+        return [(r[0], np.frombuffer(r[1], dtype=np.uint64), r[2]) for r in rows]
+
+    def duplicate_groups(self, ids: list[str]) -> DuplicateGroups:
+        marks = ",".join("?" * len(ids))
+        with self._db() as db:
+            canon = dict(db.execute(f"select id, canonical from signatures where id in ({marks})", ids).fetchall())
+            groups = sorted(set(canon.values()))
+            gm = ",".join("?" * len(groups))
+            members = db.execute(
+                f"select s.canonical, a.source, s.id = s.canonical from signatures s join articles a on a.id = s.id "
+                f"where s.canonical in ({gm}) order by 3 desc, a.date, s.id", groups).fetchall() if groups else []
+            own = dict(db.execute(f"select id, source from articles where id in ({marks})", ids).fetchall())
+        return group_sources(ids, canon, [(c, src) for c, src, _ in members], own)
+
+    def newest_date(self) -> str | None:
+        with self._db() as db:
+            return db.execute("select max(date) from articles").fetchone()[0]
+
+    def meta(self, key: str) -> str | None:
+        with self._db() as db:
+            r = db.execute("select value from meta where key = ?", (key,)).fetchone()
+        return r[0] if r else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db() as db:
+            db.execute("insert or replace into meta values (?, ?)", (key, value))
+
+
+class _Tx:
+    """One transaction on a connection: committed on success, rolled back on an exception."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        return self._conn
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self._conn.commit()
+        else:
+            self._conn.rollback()
+
+
+def _bump_chunks_version(db: sqlite3.Connection) -> None:
+    db.execute("insert or replace into meta values ('chunks_version', ?)", (uuid.uuid4().hex,))
+
+
+def _stamp_write(db: sqlite3.Connection, stamp: str) -> None:
+    db.execute("insert or replace into meta values ('written', ?)", (stamp,))
+
+
+def _forget_signature(db: sqlite3.Connection, article_id: str) -> None:
+    """Drop an article's signature; copies it was canonical for elect the first of them instead."""
+    db.execute("delete from signatures where id = ?", (article_id,))
+    heirs = [r[0] for r in db.execute("select id from signatures where canonical = ? order by id", (article_id,))]
+    if heirs:
+        db.execute("update signatures set canonical = ? where canonical = ?", (heirs[0], article_id))
