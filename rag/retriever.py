@@ -76,7 +76,7 @@ class Retriever:
              embedder: Embedder | None = None) -> "Retriever":
         """Open an existing index; the embedder defaults to the one the config names."""
         config = (config or Config.from_env()).replace(index_dir=index_dir)
-        if not config.chroma_url and not (Path(config.index_dir) / "articles.sqlite3").exists():
+        if not Store.exists(config.index_dir, config.chroma_url):
             raise IndexMissingError(f"no index at {config.index_dir}: build one with "
                                     f"`python -m rag ingest PATH --index {config.index_dir}`")
         store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
