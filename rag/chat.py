@@ -28,6 +28,7 @@ from rag.conversation import search_query
 from rag.errors import RagError
 from rag.llm import stream_answer
 from rag.retriever import make_where
+from rag.types import Filter
 
 ALL_SOURCES = "All sources"
 _PIECE = re.compile(r".*?(?:\[\d+\]|$)\s*", re.S)  # a sentence and its marker
@@ -58,7 +59,7 @@ class Filters:
     k: int | None = None
     answerer: str | None = None
 
-    def where(self) -> dict[str, Any] | None:
+    def where(self) -> Filter | None:
         source = None if self.source in (None, "", ALL_SOURCES) else self.source
         return make_where(source=source, since=(self.since or "").strip() or None,
                           until=(self.until or "").strip() or None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer import Answer
+from rag.types import Filter
 
 _LEANS_BACK = re.compile(
     r"\b(they|them|their|theirs|it|its|he|him|his|she|her|hers|those|these|that|this|there|then|"
@@ -36,7 +37,7 @@ def search_query(question: str, history: list[str]) -> str:
 class Conversation:
     engine: Any
     k: int | None = None
-    where: dict[str, Any] | None = None
+    where: Filter | None = None
     answerer: str | None = None
     history: list[str] = field(default_factory=list)
 

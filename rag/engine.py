@@ -21,7 +21,7 @@ from rag.llm import LLMAnswerer
 from rag.ingest import FileResult, IngestReport, ingest
 from rag.retriever import Retriever
 from rag.store import Store
-from rag.types import Hit, IndexStats
+from rag.types import Filter, Hit, IndexStats
 
 
 class Engine:
@@ -54,10 +54,10 @@ class Engine:
         return ingest(paths, self.store, self.embedder, chunk_tokens=c.chunk_tokens, chunk_overlap=c.chunk_overlap,
                       max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file)
 
-    def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, where: Filter | None = None) -> list[Hit]:
         return self.retriever.search(query, k or self.config.k, where)
 
-    def ask(self, question: str, k: int | None = None, where: dict[str, Any] | None = None,
+    def ask(self, question: str, k: int | None = None, where: Filter | None = None,
             answerer: str | None = None) -> Answer:
         return self.answerer(answerer).answer(question, self.search(question, k, where))
 

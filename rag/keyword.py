@@ -8,8 +8,8 @@ works as a light title boost) and saved under `<index>/keyword/` together with t
 next search notices and rebuilds (bm25s indexes thousands of chunks in well under a
 second), so the keyword index can never serve chunks the store no longer has.
 
-`where` is the same Chroma filter the dense search takes; it is evaluated here on each
-chunk's metadata (equality, `$in`, `$nin`, `$ne`, `$gt(e)`, `$lt(e)`, `$and`, `$or`).
+A search filter (`rag.types.Filter`) arrives as the set of chunk ids it lets through, which
+the store asks of Chroma, so the dense and the keyword side filter by one evaluator.
 
 What it leaves out: phrase and proximity queries, and per-field BM25 (the title is simply
 part of each chunk's indexed text).
@@ -41,12 +41,11 @@ def tokenize(texts: list[str]) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """One built index: readers take it whole, so ids, metadata and BM25 always belong together."""
+    """One built index: readers take it whole, so ids and BM25 always belong together."""
 
     version: str | None
     bm25: Any
     ids: list[str]
-    metas: list[dict[str, Any]]
 
 
 class KeywordIndex:
@@ -60,12 +59,12 @@ class KeywordIndex:
         self.store = store
         self.title_repeat = title_repeat
         self.dir = Path(store.index_dir) / "keyword"
-        self._snapshot = _Snapshot(None, None, [], [])
+        self._snapshot = _Snapshot(None, None, [])
         self._lock = threading.Lock()
         self.builds = 0  # how many times the index was (re)built in this process: tests assert on it
 
-    def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) of the `k` best chunks for `query` that pass `where`, best first."""
+    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the `k` best chunks for `query`, best first; only `allowed` ids when given."""
         snap = self._current()
         if snap.bm25 is None or k <= 0:
             return []
@@ -73,8 +72,8 @@ class KeywordIndex:
         if not tokens:
             return []
         scores = snap.bm25.get_scores(tokens)
-        if where:
-            scores = np.where([matches(where, m) for m in snap.metas], scores, 0.0)
+        if allowed is not None:
+            scores = np.where([cid in allowed for cid in snap.ids], scores, 0.0)
         order = np.argsort(-scores, kind="stable")[:k]
         return [(snap.ids[i], float(scores[i])) for i in order if scores[i] > 0]
 
@@ -97,22 +96,21 @@ class KeywordIndex:
             bm25 = bm25s.BM25.load(str(self.dir / "bm25"), show_progress=False) if info["ids"] else None
         except (OSError, ValueError, KeyError):
             return None
-        return _Snapshot(version, bm25, info["ids"], info["metas"])
+        return _Snapshot(version, bm25, info["ids"])
 
     def _build(self, version: str) -> _Snapshot:
         import bm25s
 
-        ids, texts, metas = [], [], []
+        ids, texts = [], []
         for cid, text, meta in self.store.all_chunks():
             ids.append(cid)
             texts.append("\n".join([meta.get("title", "")] * self.title_repeat + [text]))
-            metas.append(meta)
         bm25 = None
         self.builds += 1
         if ids:
             bm25 = bm25s.BM25()
             bm25.index(tokenize(texts), show_progress=False)
-        snapshot = _Snapshot(version, bm25, ids, metas)
+        snapshot = _Snapshot(version, bm25, ids)
         try:
             self._save(snapshot)
         except OSError:  # a read-only index (or a full disk): the search still works from memory
@@ -128,37 +126,8 @@ class KeywordIndex:
             if snap.bm25 is not None:
                 snap.bm25.save(str(tmp / "bm25"), show_progress=False)
             (tmp / "chunks.json").write_text(json.dumps({"version": snap.version, "title_repeat": self.title_repeat,
-                                                         "ids": snap.ids, "metas": snap.metas}))
+                                                         "ids": snap.ids}))
             shutil.rmtree(self.dir, ignore_errors=True)
             tmp.rename(self.dir)
         finally:  # swapped in, or another process swapped its copy in first: nothing of ours is left behind
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def matches(where: dict[str, Any], meta: dict[str, Any]) -> bool:
-    """Whether chunk metadata `meta` passes the Chroma `where` filter."""
-    for key, cond in where.items():
-        if key == "$and":
-            if not all(matches(c, meta) for c in cond):
-                return False
-        elif key == "$or":
-            if not any(matches(c, meta) for c in cond):
-                return False
-        elif not _compare(meta.get(key), cond if isinstance(cond, dict) else {"$eq": cond}):
-            return False
-    return True
-
-
-def _compare(value: Any, cond: dict[str, Any]) -> bool:
-    for op, target in cond.items():
-        if op == "$eq" and value != target or op == "$ne" and value == target:
-            return False
-        if op == "$in" and value not in target or op == "$nin" and value in target:
-            return False
-        if op in ("$gt", "$gte", "$lt", "$lte"):
-            if value is None:
-                return False
-            ok = {"$gt": value > target, "$gte": value >= target, "$lt": value < target, "$lte": value <= target}[op]
-            if not ok:
-                return False
-    return True

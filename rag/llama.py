@@ -12,7 +12,7 @@ from typing import Any
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from rag.types import Hit
+from rag.types import Filter, Hit
 
 
 def hit_to_node(hit: Hit) -> NodeWithScore:
@@ -24,7 +24,7 @@ def hit_to_node(hit: Hit) -> NodeWithScore:
 
 
 class LlamaIndexRetriever(BaseRetriever):
-    def __init__(self, retriever: Any, *, k: int = 5, where: dict[str, Any] | None = None):
+    def __init__(self, retriever: Any, *, k: int = 5, where: Filter | None = None):
         super().__init__()
         self._retriever = retriever
         self._k = k

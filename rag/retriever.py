@@ -21,9 +21,8 @@ Scores: the fused score only *orders* hits. `Hit.score` is always the cosine sim
 the query and the chunk under the embedding model (computed from the stored vector for
 chunks only BM25 found), so it means the same thing in every mode and on every corpus, and
 the answerer's abstention threshold (`rag.extractive`) needs no re-tuning when the corpus
-grows. `where` is a Chroma metadata filter over `article_id`, `source`, `date` and
-`date_num` (20250114), e.g. `{"date_num": {"$gte": 20250101}}`; it applies to the dense
-and the keyword candidates alike.
+grows. `where` is a `rag.types.Filter` (outlets, article ids, a date range; `make_where`
+builds one from plain arguments); it applies to the dense and the keyword candidates alike.
 
 >>> r = Retriever.open(".rag-index")                                  # doctest: +SKIP
 >>> [(h.title[:30], round(h.score, 2)) for h in r.search("North Korean troops", k=2)]  # doctest: +SKIP
@@ -45,7 +44,7 @@ from rag.fusion import rrf
 from rag.keyword import KeywordIndex
 from rag.errors import ConfigError, IndexMissingError, ModelMismatchError
 from rag.store import Store
-from rag.types import Hit
+from rag.types import Filter, Hit
 
 __all__ = ["Hit", "Retriever", "IndexMissingError", "make_where", "MODES"]
 
@@ -84,7 +83,7 @@ class Retriever:
                                              backend=config.embed_backend)
         return cls(store, embedder, k=config.k, mode=config.retrieval, settings=config.ranking)
 
-    def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, where: Filter | None = None) -> list[Hit]:
         """The `k` best passages for `query`, best first; see the module docstring."""
         query = query.strip()
         if not query:
@@ -94,7 +93,7 @@ class Retriever:
         with self.store.reading():  # one look at the index for the whole search
             return self._search(query, vector, k, where)
 
-    def _search(self, query: str, vector: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
+    def _search(self, query: str, vector: np.ndarray, k: int, where: Filter | None) -> list[Hit]:
         s = self.settings
         depth = max(s.depth, 4 * k)
         rankings: list[tuple[list[str], float]] = []
@@ -104,7 +103,8 @@ class Retriever:
             found.update((h.chunk_id, h) for h in dense)
             rankings.append(([h.chunk_id for h in dense], s.dense_weight))
         if self.mode in ("keyword", "hybrid"):
-            ids = [cid for cid, _ in self.keyword.search(query, depth, where)]
+            allowed = self.store.chunk_ids_matching(where) if where else None
+            ids = [cid for cid, _ in self.keyword.search(query, depth, allowed)]
             rankings.append((ids, s.keyword_weight))
             missing = [cid for cid in ids if cid not in found]
             found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
@@ -151,7 +151,7 @@ class Retriever:
                 break
         return out[:k]
 
-    def as_llama_index(self, k: int | None = None, where: dict[str, Any] | None = None):
+    def as_llama_index(self, k: int | None = None, where: Filter | None = None):
         """This retriever as a llama-index `BaseRetriever`, for its query engines."""
         from rag.llama import LlamaIndexRetriever
 
@@ -166,21 +166,23 @@ def _as_date(iso: str | None) -> date | None:
 
 
 def make_where(*, source: str | Sequence[str] | None = None, since: str | None = None, until: str | None = None,
-               article_id: str | Sequence[str] | None = None) -> dict[str, Any] | None:
-    """A Chroma `where` filter from plain arguments; dates are ISO ("2025-01-01" or "2025")."""
-    from rag.articles import parse_date
-    from rag.store import date_number
+               article_id: str | Sequence[str] | None = None) -> Filter | None:
+    """A `Filter` from plain arguments, or None when nothing is asked; dates are ISO ("2025-01-01" or "2025").
 
-    clauses: list[dict[str, Any]] = []
-    for key, value in (("source", source), ("article_id", article_id)):
-        if value:
-            clauses.append({key: value} if isinstance(value, str) else {key: {"$in": list(value)}})
-    for bound, op, pad in ((since, "$gte", "-01-01"), (until, "$lte", "-12-31")):
-        if bound:
-            iso = bound + pad if len(bound) == 4 and bound.isdigit() else parse_date(bound)
-            if iso is None:
-                raise ConfigError(f"{bound!r}: expected a date such as 2025-01-14 or 2025")
-            clauses.append({"date_num": {op: date_number(iso)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+    >>> make_where(source="Wikinews", since="2015")
+    Filter(source=('Wikinews',), article_id=(), since='2015-01-01', until=None)
+    """
+    from rag.articles import parse_date
+
+    def day(bound: str | None, pad: str) -> str | None:
+        if not bound:
+            return None
+        iso = bound + pad if len(bound) == 4 and bound.isdigit() else parse_date(bound)
+        if iso is None:
+            raise ConfigError(f"{bound!r}: expected a date such as 2025-01-14 or 2025")
+        return iso[:10]
+
+    names = lambda v: ((v,) if isinstance(v, str) else tuple(v)) if v else ()  # noqa: E731
+    f = Filter(source=names(source), article_id=names(article_id), since=day(since, "-01-01"),
+               until=day(until, "-12-31"))
+    return f or None

@@ -2,8 +2,10 @@
 
 import numpy as np
 
-from rag.keyword import KeywordIndex, matches
+from rag.keyword import KeywordIndex
 from rag.retriever import make_where
+from rag.store.vectors import where_of
+from rag.types import Filter
 from tests.news_support import make_engine, with_mode, write_articles
 
 RARE = "Zarquon-7"
@@ -100,13 +102,20 @@ def test_filters_apply_to_keyword_results_in_hybrid_mode(tmp_path):
             "rescue", "other-1"}
 
 
-def test_where_matching_follows_chroma_semantics():
-    meta = {"source": "A", "date_num": 20240105, "article_id": "x"}
-    assert matches({"source": "A"}, meta) and not matches({"source": "B"}, meta)
-    assert matches({"$and": [{"source": {"$in": ["A", "C"]}}, {"date_num": {"$gte": 20240101}}]}, meta)
-    assert not matches({"$and": [{"source": "A"}, {"date_num": {"$lte": 20231231}}]}, meta)
-    assert matches({"$or": [{"source": "B"}, {"article_id": "x"}]}, meta)
-    assert not matches({"date_num": {"$gte": 1}}, {"source": "A"})  # undated: no date filter passes
+def test_a_filter_is_one_chroma_where_and_keyword_search_uses_its_ids(tmp_path):
+    f = make_where(source=["A", "C"], since="2024-01-01", until="2024")
+    assert f == Filter(source=("A", "C"), since="2024-01-01", until="2024-12-31")
+    assert where_of(f) == {"$and": [{"source": {"$in": ["A", "C"]}}, {"date_num": {"$gte": 20240101}},
+                                    {"date_num": {"$lte": 20241231}}]}
+    assert make_where() is None and where_of(None) is None
+    # an undated article passes no date bound, in the keyword mode as in the dense one
+    engine = make_engine(tmp_path, write_articles(tmp_path / "c", [
+        {"id": "dated", "title": "Volcano erupts", "date": "2024-03-04", "text": "The volcano erupted at dawn."},
+        {"id": "undated", "title": "Volcano quiet", "text": "The volcano stayed quiet all week."}]))
+    for mode in ("keyword", "dense"):
+        e = with_mode(engine, mode)
+        assert {h.article_id for h in e.search("volcano", k=10)} == {"dated", "undated"}
+        assert {h.article_id for h in e.search("volcano", k=10, where=make_where(since="1900"))} == {"dated"}
 
 
 def test_cli_search_takes_a_retrieval_mode(engine, capsys, monkeypatch):

@@ -48,8 +48,8 @@ from rag.articles import Article
 from rag.errors import ModelMismatchError
 from rag.store.chroma_rows import ChromaRows
 from rag.store.rows import DuplicateGroups, Rows, SqliteRows
-from rag.store.vectors import Vectors, chunk_metadata, date_number
-from rag.types import Chunk, Hit, IndexStats
+from rag.store.vectors import Vectors, chunk_metadata, date_number, where_of
+from rag.types import Chunk, Filter, Hit, IndexStats
 
 __all__ = ["DuplicateGroups", "Hit", "IndexStats", "ModelMismatchError", "Store", "chunk_metadata", "date_number"]
 
@@ -271,9 +271,17 @@ class Store:
     def newest_date(self) -> str | None:
         return self._cached("newest_date", self._rows.newest_date)
 
-    def search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
+    def search(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
         self._refresh()
-        return self._vectors.nearest(vector, k, where)
+        return self._vectors.nearest(vector, k, where_of(where))
+
+    def chunk_ids_matching(self, where: Filter) -> set[str]:
+        """The ids of the chunks `where` lets through, asked of Chroma (one evaluator of filters), kept per version."""
+        matching = self._cached("matching", dict)
+        if where not in matching:
+            self._refresh()
+            matching[where] = self._vectors.all_ids(where_of(where))
+        return matching[where]
 
     # -- meta -----------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from rag.articles import Article
-from rag.types import Chunk, Hit
+from rag.types import Chunk, Filter, Hit
 
 _SPACE = {"hnsw": {"space": "cosine"}}
 
@@ -92,7 +92,9 @@ class Vectors:
         for offset in range(0, self.collection.count(), step):
             yield self.collection.get(include=include, limit=step, offset=offset)
 
-    def all_ids(self) -> set[str]:
+    def all_ids(self, where: dict[str, Any] | None = None) -> set[str]:
+        if where:
+            return set(self.collection.get(where=where, include=[])["ids"])
         return {cid for got in self._pages([], 10_000) for cid in got["ids"]}
 
     def all(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -132,6 +134,20 @@ class Vectors:
         return [hit(doc, meta, cid, 1.0 - float(dist)) for cid, doc, meta, dist in zip(
             result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
             if doc is not None and meta is not None]
+
+
+def where_of(f: Filter | None) -> dict[str, Any] | None:
+    """`f` in Chroma's `where` dialect over the chunk metadata (the only place that dialect is written)."""
+    if not f:
+        return None
+    clauses: list[dict[str, Any]] = []
+    for key, values in (("source", f.source), ("article_id", f.article_id)):
+        if values:
+            clauses.append({key: values[0]} if len(values) == 1 else {key: {"$in": list(values)}})
+    for bound, op in ((f.since, "$gte"), (f.until, "$lte")):
+        if bound:
+            clauses.append({"date_num": {op: date_number(bound)}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 def date_number(iso: str | None) -> int | None:
