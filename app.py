@@ -26,6 +26,7 @@ from rag.uploads import Uploads
 MAX_UPLOAD = "10mb"
 CONCURRENCY = 4  # answers computed at once; the rest wait in the queue
 QUEUE_SIZE = 64  # beyond this, a request is refused with "queue is full"
+TEMP_FILES_MAX_AGE = (600, 3600)  # every 10 minutes, Gradio deletes temporary uploads older than an hour
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 
 # Clicking a [n] button anywhere in the transcript sends its turn and number to the server.
@@ -76,14 +77,15 @@ def build_app(engine, upload_dir: Path):
     def add_files(files):
         rows = []
         yield "Copying and ingesting…", rows, chat.status(), gr.update()
-        for r in uploads.add(files or []):
+        for r in uploads.add(files or [], remove_sources=True):  # Gradio's temporary copies go once handled
             rows.append([r.path, r.status, r.articles, r.reason])
             yield f"Ingesting… {len(rows)} file(s) read", rows, chat.status(), gr.update()
         failed = sum(1 for r in rows if r[1] in ("failed", "skipped", "duplicate"))
         done = f"Done: {len(rows) - failed} of {len(rows)} file(s) added." + (f" {failed} not added, see below." if failed else "")
         yield done, rows, chat.status(), gr.update(choices=chat.sources())
 
-    with gr.Blocks(title="News RAG: ask the articles") as demo:
+    # Files uploaded but never handled (a closed tab, a client that only calls /upload) go after an hour.
+    with gr.Blocks(title="News RAG: ask the articles", delete_cache=TEMP_FILES_MAX_AGE) as demo:
         session = gr.State(ChatSession())
         selected = gr.State(None)
         with gr.Row():

@@ -46,10 +46,12 @@ class Engine:
         return self._retriever
 
     def ingest(self, paths: Sequence[Path], *, rebuild: bool = False, progress: bool = False,
-               on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+               on_file: Callable[[FileResult], None] | None = None,
+               namespaces: Mapping[Path, str] | None = None) -> IngestReport:
         c = self.config
         return ingest(paths, self.store, self.embedder, chunk_tokens=c.chunk_tokens, chunk_overlap=c.chunk_overlap,
-                      max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file)
+                      max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file,
+                      namespaces=namespaces)
 
     def search(self, query: str, k: int | None = None, where: dict[str, Any] | None = None) -> list[Hit]:
         return self.retriever.search(query, k or self.config.k, where)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
 from rag import duplicates
@@ -66,15 +66,21 @@ class _Plan:
 
 def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 180,
            chunk_overlap: int = 40, max_bytes: int = 20_000_000, rebuild: bool = False, progress: bool = False,
-           on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
-    """Ingest `paths` (files or folders) into `store`; see the module docstring."""
+           on_file: Callable[[FileResult], None] | None = None,
+           namespaces: Mapping[Path, str] | None = None) -> IngestReport:
+    """Ingest `paths` (files or folders) into `store`; see the module docstring.
+
+    `namespaces` maps a file to a prefix for the ids of its articles ("upload-1a2b/"): the chat's
+    uploads use it so that an upload can never take the id of an article it did not write.
+    """
     started = time.perf_counter()
     with writer_lock(store.index_dir):
         if rebuild:
             store.clear()
         store.bind_embedder(embedder.name)
         roots = [Path(p).resolve() for p in paths]
-        plan = _plan(roots, store, max_bytes, on_file)
+        spaces = {Path(p).resolve(): ns for p, ns in (namespaces or {}).items()}
+        plan = _plan(roots, store, max_bytes, on_file, spaces)
         chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress)
         removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
@@ -82,7 +88,7 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
                         time.perf_counter() - started)
 
 
-def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
+def _plan(roots: list[Path], store: Store, max_bytes: int, on_file, namespaces: Mapping[Path, str]) -> _Plan:
     plan = _Plan()
     files, skipped = discover(roots)
     manifest = store.manifest()
@@ -111,6 +117,8 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
             continue
+        if (prefix := namespaces.get(path)) is not None:
+            articles = [replace(a, id=prefix + a.id) for a in articles]
         fresh, duplicates = [], []
         for article in articles:
             if article.id in plan.seen_ids:
