@@ -9,10 +9,12 @@ Safe by default: binds 127.0.0.1 unless `--host` or `RAG_HOST` says otherwise, n
 shares, no server-side rendering, uploads capped at `MAX_UPLOAD`, no folder served
 (`allowed_paths` is empty; the index and upload folders are explicitly blocked), and a
 bounded queue so a crowd gets answers in turn or a clear "queue is full" message. Gradio's
-traffic dashboard (`/monitoring`, on by default) is off, and a state-changing request (POST,
-PUT, PATCH, DELETE) that carries a foreign or `null` `Origin` is refused with 403: Gradio's
-CORS middleware only withholds the response headers, so without this check a page on any
-site could still make a visitor's browser upload files or ask questions here.
+traffic dashboard (`/monitoring`, on by default) is off. `rag.webguard` runs before Gradio:
+a `Host` that is not this server's is refused (DNS rebinding), a state-changing request with
+a foreign or `null` `Origin` is refused with 403 (Gradio's CORS middleware only withholds the
+response headers, so without it a page on any site could make a visitor's browser upload
+files or ask questions here), an upload request is capped in total, and no page of another
+site may frame the app.
 """
 
 import argparse
@@ -21,7 +23,7 @@ import sys
 from pathlib import Path
 
 from rag.chat import ALL_SOURCES, Chat, ChatSession, Filters
-from rag.uploads import Uploads
+from rag.uploads import MAX_REQUEST_BYTES, Uploads
 
 MAX_UPLOAD = "10mb"
 CONCURRENCY = 4  # answers computed at once; the rest wait in the queue
@@ -126,40 +128,20 @@ def build_app(engine, upload_dir: Path):
     return demo
 
 
-_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def refuse_foreign_origin(request) -> None:
-    """A FastAPI dependency: 403 for a state-changing request sent by a page of another origin.
-
-    Requests without `Origin` (gradio_client, curl) pass; a browser always sends it on POST.
-    """
-    from urllib.parse import urlsplit
-
-    from fastapi import HTTPException
-
-    origin = request.headers.get("origin")
-    if origin is None or request.method in _SAFE_METHODS:
-        return
-    parts = urlsplit(origin)
-    host = request.headers.get("host", "").lower()
-    if parts.scheme in ("http", "https") and parts.netloc and parts.netloc.lower() == host:
-        return
-    raise HTTPException(status_code=403, detail=f"cross-origin request refused (Origin: {origin[:100]})")
-
-
-def launch(demo, host: str, port: int | None, blocked: list[Path], *, block: bool = True, quiet: bool = False):
+def launch(demo, host: str, port: int | None, blocked: list[Path], *, block: bool = True, quiet: bool = False,
+           allowed_hosts: list[str] = ()):
     """Serve `demo` with the safe defaults described in the module docstring."""
-    from fastapi import Depends, Request
+    from starlette.middleware import Middleware
 
-    def origin_check(request: Request) -> None:
-        refuse_foreign_origin(request)
+    from rag import webguard
 
+    hosts = webguard.allowed_hosts(host, allowed_hosts)
+    guard = Middleware(webguard.Guard, hosts=hosts, max_upload_bytes=MAX_REQUEST_BYTES)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
     return demo.launch(server_name=host, server_port=port, share=False, ssr_mode=False, max_file_size=MAX_UPLOAD,
                        allowed_paths=[], blocked_paths=[str(p) for p in blocked], prevent_thread_lock=not block,
                        quiet=quiet, show_error=False, css=CSS, footer_links=[], mcp_server=False, pwa=False,
-                       enable_monitoring=False, app_kwargs={"dependencies": [Depends(origin_check)]})
+                       enable_monitoring=False, app_kwargs={"middleware": [guard]})
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -171,6 +153,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="articles ingested before serving (default: the shipped corpus/)")
     p.add_argument("--index", type=Path, default=None, help="index folder (default .rag-index, or RAG_INDEX_DIR)")
     p.add_argument("--uploads", type=Path, default=None, help="where uploads go (default INDEX/uploads)")
+    p.add_argument("--allowed-host", dest="allowed_hosts", action="append",
+                   default=[h for h in (os.environ.get("RAG_ALLOWED_HOSTS") or "").split(",") if h.strip()],
+                   help="a host name browsers may use to reach the app besides localhost and --host "
+                        "(repeatable; RAG_ALLOWED_HOSTS, comma-separated)")
     return p.parse_args(argv)
 
 
@@ -190,7 +176,7 @@ def main(argv=None) -> int:
     upload_dir = args.uploads or Path(config.index_dir) / "uploads"
     demo = build_app(engine, upload_dir)
     print(f"serving on http://{args.host}:{args.port}  (Ctrl-C stops)", flush=True)
-    launch(demo, args.host, args.port, [Path(config.index_dir), upload_dir])
+    launch(demo, args.host, args.port, [Path(config.index_dir), upload_dir], allowed_hosts=args.allowed_hosts)
     return 0
 
 
