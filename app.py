@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from rag.chat import ALL_SOURCES, Chat, ChatSession, Filters
+from rag.chat import ALL_SOURCES, MAX_QUESTION_CHARS, Chat, ChatSession, Filters
 from rag.uploads import MAX_REQUEST_BYTES, Uploads
 
 MAX_UPLOAD = "10mb"
@@ -96,7 +96,8 @@ def build_app(engine, upload_dir: Path):
                 transcript = gr.HTML(chat.transcript(ChatSession()), elem_id="transcript", js_on_load=CITE_JS)
                 with gr.Row():
                     question = gr.Textbox(show_label=False, placeholder="e.g. How many North Korean soldiers have "
-                                          "been deployed to Russia?", scale=5, elem_id="question", max_length=1000)
+                                          "been deployed to Russia?", scale=5, elem_id="question",
+                                          max_length=MAX_QUESTION_CHARS)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                 with gr.Accordion("Search settings", open=False):
                     with gr.Row():
