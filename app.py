@@ -161,17 +161,42 @@ def parse_args(argv=None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+def _open_and_ingest(config, corpus: Path):
+    """The engine over `config`'s index with `corpus` ingested (incremental, so cheap when unchanged)."""
+    from rag import integrity
+    from rag.engine import Engine
+
+    notes: list[str] = []
+    store = integrity.open_store(config.index_dir, config.collection, chroma_url=config.chroma_url, heal=True,
+                                 notes=notes)
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
+    engine = Engine.open(config, store=store)
+    if corpus.exists():
+        print(f"indexing {corpus} into {config.index_dir} ...", flush=True)
+        try:
+            print(engine.ingest([corpus]).summary(), flush=True)
+        except integrity.IndexReadOnlyError as e:  # a read-only index is still served as it is
+            print(f"warning: {e}; serving the index as it is", file=sys.stderr, flush=True)
+    return engine
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     from rag.config import Config
-    from rag.engine import Engine
 
     config = Config.from_env().replace(index_dir=args.index)
-    engine = Engine.open(config)
-    if args.corpus.exists():  # incremental: unchanged articles are skipped, so this is cheap
-        print(f"indexing {args.corpus} into {config.index_dir} ...", flush=True)
-        print(engine.ingest([args.corpus]).summary(), flush=True)
-    elif engine.stats().articles == 0:
+    try:
+        engine = _open_and_ingest(config, args.corpus)
+    except Exception as e:  # a damaged, full or busy index: one line naming the file and the fix
+        from rag.errors import is_user_error
+        from rag.integrity import explain
+
+        if (explained := explain(e, Path(config.index_dir))) is None and not is_user_error(e):
+            raise
+        print(f"error: {explained or e}", file=sys.stderr)
+        return 2
+    if not args.corpus.exists() and engine.stats().articles == 0:
         print(f"no corpus at {args.corpus} and the index at {config.index_dir} is empty", file=sys.stderr)
         return 2
     upload_dir = args.uploads or Path(config.index_dir) / "uploads"

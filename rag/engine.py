@@ -16,6 +16,7 @@ from rag.config import Config
 from rag.embedding import Embedder, load_embedder
 from rag.extractive import ExtractiveAnswerer
 from rag.ingest import FileResult, IngestReport, ingest
+from rag.integrity import open_store
 from rag.retriever import Retriever
 from rag.store import Hit, IndexStats, Store
 
@@ -30,11 +31,12 @@ class Engine:
         self._retriever: Retriever | None = None
 
     @classmethod
-    def open(cls, config: Config | None = None, *, embedder: Embedder | None = None) -> "Engine":
+    def open(cls, config: Config | None = None, *, embedder: Embedder | None = None,
+             store: Store | None = None) -> "Engine":
         config = config or Config.from_env()
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
                                              backend=config.embed_backend)
-        store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
+        store = store or open_store(config.index_dir, config.collection, chroma_url=config.chroma_url)
         from rag.llm import answerers_from_config
 
         return cls(config, store, embedder, answerers_from_config(config, embedder))

@@ -8,7 +8,9 @@ removed; a file that fails to load keeps whatever it had stored before. Every fi
 `FileResult`, and the run ends with a summary.
 
 One writer at a time: a second ingestion on the same index is refused at once (a lock
-file), while searches go on reading.
+file), while searches go on reading. Every run first checks that the article table and the
+vector store agree and re-embeds what the vector store lost (`rag.integrity`); the summary
+says how much.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
-from rag import duplicates
+from rag import duplicates, integrity
 from rag.chunking import Chunk, chunk_article, embedding_text
 from rag.embedding import Embedder
 from rag.store import Store
@@ -45,10 +47,12 @@ class IngestReport:
     failed: int  # files (or JSON lines) that could not be read
     chunks: int  # chunks embedded in this run
     seconds: float
+    repaired: str = ""  # what `rag.integrity.repair` did, "" when the store's halves agreed
 
     def summary(self) -> str:
-        return (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
+        line = (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
                 f"{self.failed} failed ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
+        return f"{line}; {self.repaired}" if self.repaired else line
 
 
 class IndexBusyError(RuntimeError):
@@ -78,6 +82,9 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
         if rebuild:
             store.clear()
         store.bind_embedder(embedder.name)
+        # Chunks lost from the vector store (chroma/ deleted or emptied) come back from the stored text.
+        repaired = integrity.repair(store, lambda arts: _embed_and_store(list(arts), store, embedder, chunk_tokens,
+                                                                         chunk_overlap, progress))
         roots = [Path(p).resolve() for p in paths]
         spaces = {Path(p).resolve(): ns for p, ns in (namespaces or {}).items()}
         plan = _plan(roots, store, max_bytes, on_file, spaces)
@@ -85,7 +92,7 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
         removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
     return IngestReport(tuple(plan.files), len(plan.articles), plan.unchanged, removed, failed, chunks_done,
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, repaired.summary())
 
 
 def _plan(roots: list[Path], store: Store, max_bytes: int, on_file, namespaces: Mapping[Path, str]) -> _Plan:

@@ -251,6 +251,14 @@ class Store:
         """article id -> (content hash, origin) for every fully stored article."""
         return self._rows.manifest()
 
+    def chunk_counts(self) -> dict[str, int]:
+        """article id -> how many chunks its row says it has (`rag.integrity` checks Chroma against it)."""
+        return self._rows.chunk_counts()
+
+    def chunk_total(self) -> int:
+        """How many chunk records the vector collection holds."""
+        return self._collection.count()
+
     def article(self, article_id: str) -> Article | None:
         return self._rows.article(article_id)
 
@@ -413,6 +421,10 @@ class _SqliteRows:
         with self._db() as db:
             return {r[0]: (r[1], r[2]) for r in db.execute("select id, hash, origin from articles")}
 
+    def chunk_counts(self) -> dict[str, int]:
+        with self._db() as db:
+            return dict(db.execute("select id, chunks from articles").fetchall())
+
     def article(self, article_id: str) -> Article | None:
         with self._db() as db:
             r = db.execute("select id, title, text, date, source, url, author, origin from articles where id = ?",
@@ -556,6 +568,9 @@ class _ChromaRows:
 
     def manifest(self) -> dict[str, tuple[str, str]]:
         return {m["article_id"]: (m["hash"], m["origin"]) for m in self._articles()}
+
+    def chunk_counts(self) -> dict[str, int]:
+        return {m["article_id"]: int(m["chunks"]) for m in self._articles()}
 
     def article(self, article_id: str) -> Article | None:
         got = self._c.get(ids=[f"article:{article_id}"], include=["metadatas", "documents"])
