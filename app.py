@@ -126,6 +126,10 @@ def build_app(engine, upload_dir: Path):
         transcript.click(show_source, [session], [source_panel, article_panel, selected], api_name=False)
         open_article.click(show_article, [session, selected], [article_panel], api_name=False)
         files.upload(add_files, [files], [upload_note, results, status, source], api_name="upload")
+        # Read on every page load: the values above are from when the app was built, and the
+        # index changes under it (uploads, `rag ingest` in another process).
+        demo.load(lambda: (chat.status(), gr.update(choices=chat.sources())), None, [status, source],
+                  api_name=False, queue=False)
     return demo
 
 

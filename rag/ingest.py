@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
+from rag.articles import EARLIEST_YEAR, SUFFIXES, Article, ArticleError, discover, load_file, plausible_date
 from rag import duplicates, integrity
 from rag.chunking import Chunk, chunk_article, embedding_text
 from rag.embedding import Embedder
@@ -126,6 +126,9 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file, namespaces: 
             continue
         if (prefix := namespaces.get(path)) is not None:
             articles = [replace(a, id=prefix + a.id) for a in articles]
+        implausible = sorted({a.date for a in articles if not plausible_date(a.date)})
+        if implausible:  # one impossible date would move "last month" for the whole index
+            articles = [a if plausible_date(a.date) else replace(a, date=None) for a in articles]
         fresh, duplicates = [], []
         for article in articles:
             if article.id in plan.seen_ids:
@@ -145,6 +148,9 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file, namespaces: 
                               f"(e.g. {first!r} from {plan.seen_ids[first]})"))
         else:
             note = f"; {len(duplicates)} duplicate ids skipped" if duplicates else ""
+            if implausible:
+                note += (f"; implausible date {', '.join(implausible[:3])} dropped (dates from {EARLIEST_YEAR} "
+                         "to tomorrow are kept)")
             status = "ingested" if fresh else "unchanged"
             record(FileResult(str(path), status, f"{len(fresh)} new or changed of {len(articles)}{note}",
                               len(articles) - len(duplicates)))

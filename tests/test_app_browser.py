@@ -114,3 +114,23 @@ def test_a_page_of_another_origin_cannot_frame_the_app(served, tmp_path):
     finally:
         other.shutdown()
     assert any("frame" in m.lower() for m in refused), refused  # Chromium says why it refused to display it
+
+
+def test_a_freshly_loaded_page_shows_the_index_as_it_is_now(served, tmp_path):
+    """The status and the outlet list are read when the page loads, not when the app started."""
+    from playwright.sync_api import sync_playwright
+
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "later.txt").write_text("Title: Later news\nSource: Late Courier\n\n"
+                                                  "The late ferry carried 17 cyclists on Tuesday.\n")
+    served.engine.ingest([tmp_path / "later"])
+    n = served.engine.stats().articles
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.goto(served.url, wait_until="domcontentloaded")
+        page.locator("#status").get_by_text(f"{n} articles").wait_for(timeout=30_000)
+        page.get_by_text("Search settings").click()
+        page.get_by_label("Source").click()
+        page.get_by_role("option", name="Late Courier").wait_for(timeout=15_000)
+        browser.close()
