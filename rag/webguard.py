@@ -15,7 +15,7 @@ it without a server); `Guard` is the ASGI middleware `app.py` installs around Gr
   `frame-ancestors 'none'`, so no other site can frame the app and steer clicks in it.
 
 What it leaves out: authentication (put an authenticating proxy in front), rate limiting, and
-a script-src policy (Gradio's page relies on inline scripts and styles).
+a script policy without 'unsafe-inline' (Gradio's page relies on inline scripts and styles).
 """
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ from urllib.parse import urlsplit
 LOCAL_NAMES = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 UPLOAD_PATHS = ("/gradio_api/upload", "/upload")
-# Only directives Gradio's page works with (checked in tests/test_app_browser.py).
-CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"
+# As strict as Gradio's page allows (tests/test_app_browser.py fails on any violation): nothing
+# is loaded from or sent to another origin, so even markup that escaped rendering stays inert.
+# Gradio needs inline scripts and styles and `new Function` (js_on_load), hence 'unsafe-inline'
+# and 'unsafe-eval' for scripts.
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; connect-src 'self'; "
+       "worker-src 'self' blob:; frame-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'")
 SECURITY_HEADERS = (("x-frame-options", "DENY"), ("content-security-policy", CSP),
                     ("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"))
 

@@ -42,6 +42,7 @@ def page(served):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.on("request", lambda r: remote.append(r.url) if not r.url.startswith((served.url, "data:", "blob:")) else None)
         page.on("dialog", lambda d: (remote.append(f"dialog: {d.message}"), d.dismiss()))
+        page.on("console", lambda m: remote.append(m.text) if "Content Security Policy" in m.text else None)
         page.goto(served.url, wait_until="domcontentloaded")
         yield page
         browser.close()
