@@ -182,6 +182,9 @@ def _open_and_ingest(config, corpus: Path):
             print(engine.ingest([corpus]).summary(), flush=True)
         except integrity.IndexReadOnlyError as e:  # a read-only index is still served as it is
             print(f"warning: {e}; serving the index as it is", file=sys.stderr, flush=True)
+    elif not (found := integrity.check(store)).ok:  # no ingestion to repair it: say so
+        print(f"warning: {config.index_dir}: {found.describe()}; `python -m rag ingest --index "
+              f"{config.index_dir}` re-embeds them from the stored articles", file=sys.stderr, flush=True)
     return engine
 
 

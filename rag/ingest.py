@@ -95,7 +95,8 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
                         time.perf_counter() - started, repaired.summary())
 
 
-def _plan(roots: list[Path], store: Store, max_bytes: int, on_file, namespaces: Mapping[Path, str]) -> _Plan:
+def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
+          namespaces: Mapping[Path, str] | None = None) -> _Plan:
     plan = _Plan()
     files, skipped = discover(roots)
     manifest = store.manifest()
@@ -124,7 +125,7 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file, namespaces: 
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
             continue
-        if (prefix := namespaces.get(path)) is not None:
+        if (prefix := (namespaces or {}).get(path)) is not None:
             articles = [replace(a, id=prefix + a.id) for a in articles]
         implausible = sorted({a.date for a in articles if not plausible_date(a.date)})
         if implausible:  # one impossible date would move "last month" for the whole index
