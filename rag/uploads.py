@@ -11,8 +11,11 @@ and a file whose name is taken by different content is kept in a subfolder named
 hash. So two users' different `article.txt`, or an upload named like a shipped article,
 become articles of their own; the same file uploaded again is "unchanged". Work is
 bounded: at most `MAX_FILES` files and `MAX_REQUEST_BYTES` per call, and the folder holds
-at most `MAX_TOTAL_BYTES`; beyond that a file is refused with the reason. Files that are not article files (see `rag.articles.SUFFIXES`)
-are reported as skipped and never copied; a file that fails to load is reported with the
+at most `MAX_TOTAL_BYTES`; beyond that a file is refused with the reason. With
+`remove_sources` the given files (the app's temporary copies) are deleted once handled.
+
+Files that are not article files (see `rag.articles.SUFFIXES`) are reported as skipped and
+never copied; a file that fails to load is reported with the
 reason, and whatever else was uploaded is still stored. Nothing is swallowed: an error that
 stops the whole run (another ingestion holds the index) is reported for every file.
 

@@ -109,8 +109,9 @@ def test_a_page_of_another_origin_cannot_frame_the_app(served, tmp_path):
             page.goto(f"http://127.0.0.1:{other.server_address[1]}/frame.html", wait_until="load")
             frame = page.frame_locator("#victim")
             assert frame.locator("#question").count() == 0
-            assert page.evaluate("() => { try { return document.getElementById('victim').contentWindow"
-                                 ".document.querySelector('#question') !== null } catch (e) { return false } }") is False
+            inside = ("() => { try { return document.getElementById('victim').contentWindow"
+                      ".document.querySelector('#question') !== null } catch (e) { return false } }")
+            assert page.evaluate(inside) is False
             browser.close()
     finally:
         other.shutdown()
