@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -79,3 +81,18 @@ def test_an_oversized_upload_request_is_refused_whatever_its_file_sizes(served):
     files = [("files", (f"f{i}.txt", b"x" * (9 * 1024 * 1024), "text/plain")) for i in range(n)]
     r = httpx.post(served.url + "/gradio_api/upload", files=files, timeout=120)
     assert r.status_code == 413 and "in one request" in r.text
+
+
+def test_gradio_temporary_copies_of_uploads_are_removed_once_handled(served, tmp_path):
+    import uuid
+
+    from gradio.utils import get_upload_folder
+    from gradio_client import Client, handle_file
+
+    name = f"tmpcheck-{uuid.uuid4().hex[:8]}.txt"
+    (tmp_path / name).write_text("Title: Tram line\n\nThe new tram line carried 4,100 riders on its first day.\n")
+    _, table, _, _ = Client(served.url, verbose=False).predict([handle_file(str(tmp_path / name))],
+                                                               api_name="/upload")
+    assert table["data"][0][1] == "ingested"
+    assert not list(Path(get_upload_folder()).rglob(name))  # the stored copy is in the upload folder only
+    assert list(served.upload_dir.rglob(name))
