@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -340,6 +340,20 @@ _MONTH_WORDS = re.compile(
     r"|\b\d{1,2}\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s+\d{4}\b",
     re.I,
 )
+
+
+EARLIEST_YEAR = 1800  # older "news" is a parsing accident (a timestamp in the wrong unit, a typo)
+
+
+def plausible_date(iso: str | None, today: date | None = None) -> bool:
+    """Whether an ISO date can be a publication date: from `EARLIEST_YEAR` to tomorrow."""
+    try:
+        d = date.fromisoformat(iso[:10]) if iso else None
+    except ValueError:
+        return False
+    if d is None:
+        return True
+    return date(EARLIEST_YEAR, 1, 1) <= d <= (today or date.today()) + timedelta(days=1)
 
 
 def parse_date(value: Any) -> str | None:

@@ -31,6 +31,7 @@ from rag.retriever import make_where
 from rag.types import Filter
 
 ALL_SOURCES = "All sources"
+MAX_QUESTION_CHARS = 1_000  # the browser's textbox says so too; this is what holds for any client
 _PIECE = re.compile(r".*?(?:\[\d+\]|$)\s*", re.S)  # a sentence and its marker
 
 
@@ -75,6 +76,11 @@ class Chat:
         session = session or ChatSession()
         question = (question or "").strip()
         if not question:
+            yield self.transcript(session), session
+            return
+        if len(question) > MAX_QUESTION_CHARS:
+            session.turns.append(Turn(question[:200] + "…", error=f"the question is too long ({len(question):,} "
+                                      f"characters); the limit is {MAX_QUESTION_CHARS:,}"))
             yield self.transcript(session), session
             return
         turn = Turn(question)

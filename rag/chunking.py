@@ -8,7 +8,12 @@ span in the stored article text: `article.text[start:end] == chunk.text`.
 
 Token counts are an estimate (words and punctuation, which tracks MiniLM's word pieces
 closely for news English); the model truncates at 256 word pieces, so the default budget
-stays well under it. A single sentence longer than the budget becomes a chunk of its own.
+stays well under it. Chunks are bounded in characters (`MAX_CHUNK_CHARS`) as well as in
+tokens, whatever the line structure of the input: a "sentence" longer than `MAX_CHUNK_CHARS`
+(a megabyte on one line, a list with no full stops) is cut into pieces within both bounds at
+word boundaries, and a run of characters with no boundary at all is cut every
+`MAX_CHUNK_CHARS`. An ordinary sentence under the character bound but over the token budget
+still becomes a chunk of its own.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from rag.text import sentence_spans
 from rag.types import Chunk
 
 _TOKENS = re.compile(r"\w+|[^\w\s]")
+MAX_CHUNK_CHARS = 2_000  # ~350 tokens of news English: more than the model reads of a chunk
 
 
 def estimate_tokens(text: str) -> int:
@@ -33,16 +39,39 @@ def chunk_id(article_id: str, start: int, end: int, text: str) -> str:
     return f"{article_id}@{start}-{end}-{digest}"
 
 
-def chunk_article(article: Article, max_tokens: int = 180, overlap_tokens: int = 40) -> list[Chunk]:
+def bounded_spans(text: str, start: int, end: int, max_tokens: int,
+                  max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[int, int]]:
+    """`(start, end)` as it is, or, when longer than `max_chars`, cut into pieces of at most
+    `max_tokens` tokens and `max_chars` characters (a long but ordinary sentence stays whole)."""
+    if end - start <= max_chars:
+        return [(start, end)]
+    out: list[tuple[int, int]] = []
+    piece, last, count = start, start, 0
+    for m in _TOKENS.finditer(text, start, end):
+        if count >= max_tokens or (m.end() - piece > max_chars and last > piece):
+            out.append((piece, last))
+            piece, count = m.start(), 0
+        while m.end() - piece > max_chars:  # one "word" longer than a chunk
+            out.append((piece, piece + max_chars))
+            piece = piece + max_chars
+        count, last = count + 1, m.end()
+    if last > piece:
+        out.append((piece, last))
+    return out
+
+
+def chunk_article(article: Article, max_tokens: int = 180, overlap_tokens: int = 40,
+                  max_chars: int = MAX_CHUNK_CHARS) -> list[Chunk]:
     """Sentence-aligned chunks of `article.text`, about `max_tokens` each, overlapping."""
     text = article.text
-    spans = sentence_spans(text)
+    spans = [p for s, e in sentence_spans(text) for p in bounded_spans(text, s, e, max_tokens, max_chars)]
     sizes = [estimate_tokens(text[s:e]) for s, e in spans]
     chunks: list[Chunk] = []
     i = 0
     while i < len(spans):
         j, budget = i, 0
-        while j < len(spans) and (j == i or budget + sizes[j] <= max_tokens):
+        while j < len(spans) and (j == i or (budget + sizes[j] <= max_tokens
+                                             and spans[j][1] - spans[i][0] <= max_chars)):
             budget += sizes[j]
             j += 1
         start, end = spans[i][0], spans[j - 1][1]

@@ -8,7 +8,9 @@
 
 Configuration: `Config` defaults, then `RAG_*` environment variables, then these flags.
 Exit status: 0 on success, 1 when some files could not be ingested (the rest were), 2 when
-nothing could be done (no index, bad arguments, a model that does not match the index).
+nothing could be done (no index, bad arguments, a model that does not match the index, a
+damaged index file, a full disk, another ingestion holding the index): one line on stderr
+that names the file, what is wrong and the fix, never a traceback.
 """
 
 from __future__ import annotations
@@ -75,25 +77,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as e:  # every failure becomes one clear line and a non-zero exit
         from rag.errors import is_user_error
+        from rag.store.integrity import explain
 
-        if not is_user_error(e):
+        import os
+
+        explained = explain(e, Path(args.index_dir or os.environ.get("RAG_INDEX_DIR") or Config().index_dir))
+        if explained is None and not is_user_error(e):
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {explained or e}", file=sys.stderr)
         return 2
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
     from rag.engine import Engine
 
+    from rag.store import integrity
+
+    notes: list[str] = []
     if args.command == "ingest":
-        engine = Engine.open(config)
+        store = integrity.open_store(config.index_dir, config.collection, chroma_url=config.chroma_url, heal=True,
+                                     rebuild=args.rebuild, notes=notes)
+        _print_notes(notes)
+        engine = Engine.open(config, store=store)
         report = engine.ingest(args.paths, rebuild=args.rebuild, progress=sys.stderr.isatty(),
                                on_file=_print_file_result)
         print(report.summary())
         return 1 if report.failed else 0
-    if args.command != "ingest":
-        _require_index(config)
-    engine = Engine.open(config)
+    _require_index(config)
+    store = integrity.open_store(config.index_dir, config.collection, chroma_url=config.chroma_url, notes=notes)
+    if not (found := integrity.check(store)).ok:
+        notes.append(f"{config.index_dir}: {found.describe()}; `python -m rag ingest --index {config.index_dir}` "
+                     "re-embeds them from the stored articles")
+    _print_notes(notes)
+    engine = Engine.open(config, store=store)
     if args.command == "stats":
         print(json.dumps(asdict(engine.stats()), indent=2))
         return 0
@@ -196,6 +212,11 @@ def _require_index(config: Config) -> None:
     if not config.chroma_url and not (Path(config.index_dir) / "articles.sqlite3").exists():
         raise IndexMissingError(f"no index at {config.index_dir}: build one first with "
                                 f"`python -m rag ingest corpus/ --index {config.index_dir}`")
+
+
+def _print_notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
 
 
 def _print_file_result(result) -> None:

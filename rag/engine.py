@@ -19,6 +19,7 @@ from rag import backends
 from rag.extractive import ExtractiveAnswerer
 from rag.llm import LLMAnswerer
 from rag.ingest import FileResult, IngestReport, ingest
+from rag.store.integrity import open_store
 from rag.retriever import Retriever
 from rag.store import Store
 from rag.types import Filter, Hit, IndexStats
@@ -34,11 +35,12 @@ class Engine:
         self._retriever: Retriever | None = None
 
     @classmethod
-    def open(cls, config: Config | None = None, *, embedder: Embedder | None = None) -> "Engine":
+    def open(cls, config: Config | None = None, *, embedder: Embedder | None = None,
+             store: Store | None = None) -> "Engine":
         config = config or Config.from_env()
         embedder = embedder or load_embedder(config.model, device=config.device, batch_size=config.batch_size,
                                              backend=config.embed_backend)
-        store = Store(config.index_dir, config.collection, chroma_url=config.chroma_url)
+        store = store or open_store(config.index_dir, config.collection, chroma_url=config.chroma_url)
         return cls(config, store, embedder, answerers_from_config(config, embedder))
 
     @property
@@ -49,10 +51,12 @@ class Engine:
         return self._retriever
 
     def ingest(self, paths: Sequence[Path], *, rebuild: bool = False, progress: bool = False,
-               on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+               on_file: Callable[[FileResult], None] | None = None,
+               namespaces: Mapping[Path, str] | None = None) -> IngestReport:
         c = self.config
         return ingest(paths, self.store, self.embedder, chunk_tokens=c.chunk_tokens, chunk_overlap=c.chunk_overlap,
-                      max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file)
+                      max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file,
+                      namespaces=namespaces)
 
     def search(self, query: str, k: int | None = None, where: Filter | None = None) -> list[Hit]:
         return self.retriever.search(query, k or self.config.k, where)

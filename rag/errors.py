@@ -49,6 +49,22 @@ class ModelMismatchError(RagError, RuntimeError):
     """The index was built with another embedding model than the one asked for."""
 
 
+class IndexDamagedError(RagError, RuntimeError):
+    """A file of the index cannot be read as what it should be; the message names it and the fix."""
+
+    def __init__(self, message: str, path, reason: str = ""):
+        super().__init__(message)
+        self.path, self.reason = path, reason
+
+
+class IndexReadOnlyError(RagError, PermissionError):
+    """A write was asked of an index this process may only read."""
+
+
+class DiskFullError(RagError, OSError):
+    """The device holding the index has no room for the write."""
+
+
 class UnknownAnswererError(ConfigError, KeyError):
     """An answerer name that is not configured."""
 

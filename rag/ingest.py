@@ -8,19 +8,22 @@ removed; a file that fails to load keeps whatever it had stored before. Every fi
 `FileResult`, and the run ends with a summary.
 
 One writer at a time: a second ingestion on the same index is refused at once (a lock
-file), while searches go on reading.
+file), while searches go on reading. Every run first checks that the article table and the
+vector store agree and re-embeds what the vector store lost (`rag.store.integrity`); the summary
+says how much.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
-from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
+from rag.articles import EARLIEST_YEAR, SUFFIXES, Article, ArticleError, discover, load_file, plausible_date
 from rag import duplicates
+from rag.store import integrity
 from rag.chunking import Chunk, chunk_article, embedding_text
 from rag.embedding import Embedder
 from rag.errors import IndexBusyError
@@ -46,10 +49,12 @@ class IngestReport:
     failed: int  # files (or JSON lines) that could not be read
     chunks: int  # chunks embedded in this run
     seconds: float
+    repaired: str = ""  # what `rag.store.integrity.repair` did, "" when the store's halves agreed
 
     def summary(self) -> str:
-        return (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
+        line = (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
                 f"{self.failed} failed ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
+        return f"{line}; {self.repaired}" if self.repaired else line
 
 
 @dataclass
@@ -63,23 +68,33 @@ class _Plan:
 
 def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tokens: int = 180,
            chunk_overlap: int = 40, max_bytes: int = 20_000_000, rebuild: bool = False, progress: bool = False,
-           on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
-    """Ingest `paths` (files or folders) into `store`; see the module docstring."""
+           on_file: Callable[[FileResult], None] | None = None,
+           namespaces: Mapping[Path, str] | None = None) -> IngestReport:
+    """Ingest `paths` (files or folders) into `store`; see the module docstring.
+
+    `namespaces` maps a file to a prefix for the ids of its articles ("upload-1a2b/"): the chat's
+    uploads use it so that an upload can never take the id of an article it did not write.
+    """
     started = time.perf_counter()
     with writer_lock(store.index_dir):
         if rebuild:
             store.clear()
         store.bind_embedder(embedder.name)
+        # Chunks lost from the vector store (chroma/ deleted or emptied) come back from the stored text.
+        repaired = integrity.repair(store, lambda arts: _embed_and_store(list(arts), store, embedder, chunk_tokens,
+                                                                         chunk_overlap, progress))
         roots = [Path(p).resolve() for p in paths]
-        plan = _plan(roots, store, max_bytes, on_file)
+        spaces = {Path(p).resolve(): ns for p, ns in (namespaces or {}).items()}
+        plan = _plan(roots, store, max_bytes, on_file, spaces)
         chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress)
         removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
     return IngestReport(tuple(plan.files), len(plan.articles), plan.unchanged, removed, failed, chunks_done,
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, repaired.summary())
 
 
-def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
+def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
+          namespaces: Mapping[Path, str] | None = None) -> _Plan:
     plan = _Plan()
     files, skipped = discover(roots)
     manifest = store.manifest()
@@ -108,6 +123,11 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
             continue
+        if (prefix := (namespaces or {}).get(path)) is not None:
+            articles = [replace(a, id=prefix + a.id) for a in articles]
+        implausible = sorted({a.date for a in articles if not plausible_date(a.date)})
+        if implausible:  # one impossible date would move "last month" for the whole index
+            articles = [a if plausible_date(a.date) else replace(a, date=None) for a in articles]
         fresh, duplicates = [], []
         for article in articles:
             if article.id in plan.seen_ids:
@@ -127,6 +147,9 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
                               f"(e.g. {first!r} from {plan.seen_ids[first]})"))
         else:
             note = f"; {len(duplicates)} duplicate ids skipped" if duplicates else ""
+            if implausible:
+                note += (f"; implausible date {', '.join(implausible[:3])} dropped (dates from {EARLIEST_YEAR} "
+                         "to tomorrow are kept)")
             status = "ingested" if fresh else "unchanged"
             record(FileResult(str(path), status, f"{len(fresh)} new or changed of {len(articles)}{note}",
                               len(articles) - len(duplicates)))

@@ -38,6 +38,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rag import diversity, duplicates, timeexpr
+from rag.articles import plausible_date
 from rag.config import Config, RetrievalSettings
 from rag.embedding import Embedder, load_embedder
 from rag.fusion import rrf
@@ -116,7 +117,8 @@ class Retriever:
     def _time_boost(self, query: str, fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
         """Fused scores raised for a question that names a time ("in 2015", "last week") or asks for the latest."""
         fused, s = dict(fused), self.settings
-        today = self.today or _as_date(self.store.newest_date()) or date.today()
+        newest = self.store.newest_date()  # an index ingested before implausible dates were dropped may hold one
+        today = self.today or (_as_date(newest) if plausible_date(newest) else None) or date.today()
         if rng := timeexpr.parse(query, today):
             for c in fused:
                 if rng.contains(found[c].date):

@@ -56,9 +56,27 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     tokenizer = _punkt()
     for para in re.finditer(r"[^\n]+(?:\n(?!\n)[^\n]+)*", text):
-        for s, e in tokenizer.span_tokenize(para.group(0)):
-            spans.append((offset + para.start() + s, offset + para.start() + e))
+        for start, end in _windows(text, para.start(), para.end()):
+            for s, e in tokenizer.span_tokenize(text[start:end]):
+                spans.append((offset + start + s, offset + start + e))
     return spans
+
+
+PUNKT_WINDOW = 50_000  # Punkt's regexes slow down past linear on a megabyte-long paragraph
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A paragraph in pieces of at most `PUNKT_WINDOW` characters, cut after a full stop or else a space
+    where there is one (a sentence crossing a cut is split there: only in paragraphs this long)."""
+    out = []
+    while end - start > PUNKT_WINDOW:
+        lo, hi = start + PUNKT_WINDOW // 2, start + PUNKT_WINDOW
+        stop = text.rfind(". ", lo, hi)
+        cut = stop + 2 if stop >= 0 else text.rfind(" ", lo, hi) + 1
+        cut = cut if cut > start else hi
+        out.append((start, cut))
+        start = cut
+    return out + [(start, end)]
 
 
 # -- words ------------------------------------------------------------------------------

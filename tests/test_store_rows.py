@@ -38,7 +38,7 @@ def test_rows_contract(rows):
     assert rows.pending() == set()
     assert rows.manifest() == {x.id: (x.content_hash, x.origin) for x in (a, b, c)}
     assert rows.article("b") == b and rows.article("missing") is None
-    assert rows.sources() == ["Daily", "Wire"] and rows.count() == 3
+    assert rows.sources() == ["Daily", "Wire"] and rows.count() == 3 and rows.chunk_counts() == {"a": 2, "b": 1, "c": 3}
     assert rows.newest_date() == "2025-01-14"
     assert [r[0] for r in rows.signatures()] == ["a", "b", "c"]
     assert np.array_equal(rows.signatures()[1][1], _sig(2))

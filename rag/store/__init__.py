@@ -220,6 +220,14 @@ class Store:
         """article id -> (content hash, origin) for every fully stored article."""
         return self._rows.manifest()
 
+    def chunk_counts(self) -> dict[str, int]:
+        """article id -> how many chunks its row says it has (`rag.store.integrity` checks Chroma against it)."""
+        return self._rows.chunk_counts()
+
+    def chunk_total(self) -> int:
+        """How many chunk records the vector collection holds."""
+        return self._vectors.count()
+
     def article(self, article_id: str) -> Article | None:
         articles = self._cached("articles", dict)
         if article_id not in articles:

@@ -115,6 +115,9 @@ class ChromaRows:
     def manifest(self) -> dict[str, tuple[str, str]]:
         return {m["article_id"]: (m["hash"], m["origin"]) for m in self._articles()}
 
+    def chunk_counts(self) -> dict[str, int]:
+        return {m["article_id"]: int(m["chunks"]) for m in self._articles()}
+
     def article(self, article_id: str) -> Article | None:
         got = self._c.get(ids=[f"article:{article_id}"], include=["metadatas", "documents"])
         if not got["ids"]:
