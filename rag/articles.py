@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -276,8 +276,9 @@ def _from_html(html: str, article_id: str, where: str) -> Article:
     if tree is None:
         raise ArticleError(where, "not parseable as HTML")
     _drop_invisible(tree)
-    doc = trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True, as_dict=True)
+    extracted = trafilatura.bare_extraction(tree, with_metadata=True, include_comments=False,
+                                            include_tables=False, favor_precision=True)
+    doc = extracted.as_dict() if extracted is not None else None
     if not doc or not (doc.get("text") or "").strip():
         raise ArticleError(where, "no article text found in the HTML")
     source, url = _source_and_url(doc.get("sitename"), doc.get("url"))
@@ -362,7 +363,7 @@ def parse_date(value: Any) -> str | None:
         return None
     if isinstance(value, (int, float)):
         try:
-            return datetime.utcfromtimestamp(value / 1000 if value > 1e11 else value).date().isoformat()
+            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, timezone.utc).date().isoformat()
         except (OverflowError, OSError, ValueError):
             return None
     if isinstance(value, (date, datetime)):

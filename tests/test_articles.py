@@ -122,3 +122,13 @@ def test_wikinews_header_and_inline_dateline():
     assert a.id == "GUM_interview_ants" and a.source == "Wikinews" and a.date == "2015-09-01"
     assert a.url.startswith("https://en.wikinews.org/wiki/")
     assert "Image: Mathias Krumbholz" not in a.text and a.text.startswith("Nick Bos, of the University")
+
+
+def test_a_unix_timestamp_date_is_read_in_utc(tmp_path):
+    """Seconds or milliseconds since 1970, as feeds and APIs give them (read without a deprecated call)."""
+    from rag.articles import load_file
+
+    path = tmp_path / "stamped.jsonl"
+    path.write_text('{"id": "s", "title": "T", "text": "A sentence of news.", "date": 1736812800}\n'
+                    '{"id": "m", "title": "T", "text": "Another sentence of news.", "date": 1736812800000}\n')
+    assert [a.date for a in load_file(path)] == ["2025-01-14", "2025-01-14"]
