@@ -5,6 +5,8 @@
     python -m rag ask "How many North Korean soldiers have been deployed to Russia?" [--json]
     python -m rag chat
     python -m rag stats
+    python -m rag list
+    python -m rag show ARTICLE_ID
 
 Configuration: `Config` defaults, then `RAG_*` environment variables, then these flags.
 Exit status: 0 on success, 1 when some files could not be ingested (the rest were), 2 when
@@ -52,14 +54,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="remove generated sentences their citations do not support (RAG_DROP_UNSUPPORTED)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
-    p.add_argument("paths", nargs="*", type=Path, default=[Path("corpus")], help="files or folders (default corpus/)")
+    p.add_argument("paths", nargs="*", default=["corpus"],
+                   help="files, folders, or http(s) URLs of pages, RSS/Atom feeds and sitemaps (default corpus/)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p.add_argument("--allow-private", dest="allow_private", action="store_true",
+                   help="allow fetching from loopback and private network addresses (refused by default)")
     p = sub.add_parser("search", parents=[common, query], help="show the passages nearest a query")
     p.add_argument("query")
     p = sub.add_parser("ask", parents=[common, query, llm], help="answer a question with citations")
     p.add_argument("question")
     p = sub.add_parser("chat", parents=[common, query, llm], help="a chat loop in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
+    p = sub.add_parser("list", parents=[common], help="every stored article: id, date, outlet, title, chunks")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("show", parents=[common], help="one stored article: its metadata and cleaned text")
+    p.add_argument("article_id")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -86,18 +96,15 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     from rag.engine import Engine
 
     if args.command == "ingest":
-        engine = Engine.open(config)
-        report = engine.ingest(args.paths, rebuild=args.rebuild, progress=sys.stderr.isatty(),
-                               on_file=_print_file_result)
-        print(report.summary())
-        return 1 if report.failed else 0
-    if args.command != "ingest":
-        _require_index(config)
+        return _ingest(args, config)
+    _require_index(config)
     engine = Engine.open(config)
     if args.command == "stats":
-        print(json.dumps(asdict(engine.stats()), indent=2))
+        print(json.dumps(_readable_stats(engine.stats()), indent=2))
         return 0
-    where = _where(args)
+    if args.command in ("list", "show"):
+        return _list(engine, args) if args.command == "list" else _show(engine, args)
+    where = _where(args, engine)
     if args.command == "search":
         hits = engine.search(args.query, args.k, where)
         if args.json:
@@ -141,12 +148,13 @@ def _print_stream(stream) -> None:
 
 def _details(answer) -> list[str]:
     from rag import render
+    from rag.outlets import display_source
 
     lines = [f"note: {n}" for n in answer.notes]
     for c in answer.citations:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
         hit = render.hit_for(c, answer.hits)
-        outlets = render.outlets(hit) if hit else (c.source or "unknown source")
+        outlets = render.outlets(hit) if hit else display_source(c.source, c.url, c.article_id)
         lines.append(f"  [{c.n}] {c.title} — {outlets}, {c.date or 'undated'}; "
                      f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
     if answer.abstained and answer.hits:
@@ -184,10 +192,96 @@ def _llm_config(args: argparse.Namespace, config: Config) -> Config:
     return config
 
 
-def _where(args: argparse.Namespace):
+def _where(args: argparse.Namespace, engine=None):
+    from rag.outlets import match_sources
     from rag.retriever import make_where
 
-    return make_where(source=args.source, since=args.since, until=args.until, article_id=args.article)
+    source = args.source
+    if source and engine is not None:
+        known = engine.store.sources()
+        source = match_sources(source, known)
+        if not source:
+            raise ValueError(f"--source {args.source!r} matches no outlet in the index; it holds: "
+                             f"{', '.join(known) or 'no articles with a known outlet'}")
+    return make_where(source=source, since=args.since, until=args.until, article_id=args.article)
+
+
+def _ingest(args: argparse.Namespace, config: Config) -> int:
+    """Files, folders and URLs into the index; a missing path is refused before any index is made."""
+    from rag.engine import Engine
+
+    urls = [p for p in args.paths if _is_url(p)]
+    paths = [Path(p) for p in args.paths if not _is_url(p)]
+    if weird := [p for p in args.paths if not _is_url(p) and "://" in p]:
+        raise ValueError(f"{weird[0]}: only http:// and https:// URLs can be fetched")
+    if missing := [str(p) for p in paths if not p.exists()]:
+        raise FileNotFoundError(f"{', '.join(missing)}: no such file or folder (nothing was ingested; no index made)")
+    if urls:
+        from rag.fetch import Fetcher, check_url
+
+        for url in urls:
+            check_url(url, allow_private=args.allow_private)  # refused before an index is made
+    engine = Engine.open(config)
+    report = engine.ingest(paths, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                           on_file=_print_file_result) if paths or args.rebuild else None
+    if report:
+        print(report.summary())
+    fetched = None
+    if urls:
+        fetcher = Fetcher(engine.config.index_dir / "fetched", allow_private=args.allow_private)
+        fetched = fetcher.ingest(urls, engine, on_file=_print_file_result)
+        print(fetched.summary())
+    reports = [r for r in (report, fetched) if r is not None]
+    if not any(r.ingested or r.unchanged for r in reports):
+        print("error: nothing was ingested: no article was read from the paths given", file=sys.stderr)
+        return 1
+    return 1 if any(r.failed for r in reports) else 0
+
+
+def _is_url(p: str) -> bool:
+    return p.lower().startswith(("http://", "https://"))
+
+
+def _readable_stats(stats) -> dict:
+    from datetime import datetime, timezone
+
+    d = asdict(stats)
+    if stats.last_ingested:
+        d["last_ingested"] = datetime.fromtimestamp(stats.last_ingested, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return d
+
+
+def _list(engine, args) -> int:
+    from rag.outlets import display_source
+
+    rows = [{"id": a.id, "date": a.date, "source": display_source(a.source, a.url, a.id), "title": a.title,
+             "chunks": engine.store.chunk_count(a.id)} for a in engine.store.catalog()]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r['id']}\t{r['date'] or 'undated'}\t{r['source']}\t{r['title']}\t{r['chunks']} chunks")
+    print(f"{len(rows)} articles", file=sys.stderr)
+    return 0
+
+
+def _show(engine, args) -> int:
+    article = engine.store.article(args.article_id)
+    if article is None:
+        raise ValueError(f"no article {args.article_id!r} in {engine.config.index_dir}; `python -m rag list` shows the ids")
+    meta = {k: v for k, v in asdict(article).items() if k not in ("text", "pages")}
+    meta["chunks"] = engine.store.chunk_count(article.id)
+    if article.pages:
+        meta["pages"] = [{"page": n, "start": s, "end": e} for n, s, e in article.pages]
+    if args.json:
+        print(json.dumps({**meta, "text": article.text}, indent=2, ensure_ascii=False))
+        return 0
+    for key, value in meta.items():
+        if value not in (None, "", (), []):
+            print(f"{key}: {', '.join(value) if isinstance(value, (list, tuple)) and key != 'pages' else value}")
+    print()
+    print(article.text)
+    return 0
 
 
 def _require_index(config: Config) -> None:

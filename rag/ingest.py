@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from rag.articles import SUFFIXES, Article, ArticleError, discover, load_file
+from rag.articles import SUFFIXES, Article, ArticleError, discover, read_file
 from rag import duplicates
 from rag.chunking import Chunk, chunk_article, embedding_text
 from rag.embedding import Embedder
@@ -45,10 +45,12 @@ class IngestReport:
     failed: int  # files (or JSON lines) that could not be read
     chunks: int  # chunks embedded in this run
     seconds: float
+    skipped: int = 0  # files passed over: not a format that is read (images, README files, ...)
 
     def summary(self) -> str:
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
         return (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
-                f"{self.failed} failed ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
+                f"{self.failed} failed{skipped} ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
 
 
 class IndexBusyError(RuntimeError):
@@ -78,8 +80,9 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
         chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress)
         removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
+    skipped = sum(1 for f in plan.files if f.status == "skipped")
     return IngestReport(tuple(plan.files), len(plan.articles), plan.unchanged, removed, failed, chunks_done,
-                        time.perf_counter() - started)
+                        time.perf_counter() - started, skipped)
 
 
 def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
@@ -98,7 +101,7 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
     for path in files:
         root = next((r for r in roots if path == r or r in path.parents), None)
         try:
-            articles = load_file(path, root=root, max_bytes=max_bytes)
+            read = read_file(path, root=root, max_bytes=max_bytes)
         except ArticleError as e:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", e.reason if e.where == str(path) else str(e)))
@@ -111,6 +114,10 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
             continue
+        articles = read.articles
+        for error in read.errors:  # one bad record of a JSON(L) file: named with its line, the rest go on
+            plan.failed_files.add(error.where)  # and what that record had stored stays
+            record(FileResult(error.where, "failed", error.reason))
         fresh, duplicates = [], []
         for article in articles:
             if article.id in plan.seen_ids:
@@ -130,6 +137,8 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
                               f"(e.g. {first!r} from {plan.seen_ids[first]})"))
         else:
             note = f"; {len(duplicates)} duplicate ids skipped" if duplicates else ""
+            if read.errors:
+                note += f"; {len(read.errors)} record{'s' if len(read.errors) > 1 else ''} failed"
             status = "ingested" if fresh else "unchanged"
             record(FileResult(str(path), status, f"{len(fresh)} new or changed of {len(articles)}{note}",
                               len(articles) - len(duplicates)))
@@ -189,8 +198,8 @@ def _remove_missing(roots: list[Path], store: Store, plan: _Plan) -> int:
     to_check += [(aid, "") for aid in store.pending() if aid not in plan.seen_ids]
     for article_id, origin in to_check:
         file = _ORIGIN_SUFFIX.sub("", origin)
-        if file in plan.failed_files:
-            continue  # a file that failed to load keeps what it had
+        if file in plan.failed_files or origin in plan.failed_files:
+            continue  # a file (or record) that failed to load keeps what it had
         in_scope = not origin or any(Path(file) == r or r in Path(file).parents for r in roots)
         if in_scope:
             store.remove(article_id)

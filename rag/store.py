@@ -38,7 +38,7 @@ import threading
 import time
 import uuid
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -257,6 +257,14 @@ class Store:
     def sources(self) -> list[str]:
         return self._rows.sources()
 
+    def catalog(self) -> list[Article]:
+        """Every stored article, text left out (""), by date then id; `rag list` shows them."""
+        rows = [self._rows.article(i) for i in sorted(self._rows.manifest())]
+        return sorted((replace(a, text="") for a in rows if a), key=lambda a: (a.date or "", a.id))
+
+    def chunk_count(self, article_id: str) -> int:
+        return len(self.chunk_ids(article_id))
+
     def stats(self) -> IndexStats:
         n = self._rows.count()
         last = self.meta("last_ingested")
@@ -357,6 +365,8 @@ class _SqliteRows:
         self.path = path
         with self._db() as db:
             db.executescript(SCHEMA)
+            if "details" not in {r[1] for r in db.execute("pragma table_info(articles)")}:
+                db.execute("alter table articles add column details text")  # contributors, pages (JSON)
 
     def _db(self) -> "_Tx":
         return _Tx(self.path)
@@ -384,9 +394,10 @@ class _SqliteRows:
         now = time.time()
         with self._db() as db:
             db.executemany(
-                "insert or replace into articles values (?,?,?,?,?,?,?,?,?,?,?)",
-                [(a.id, a.origin, a.content_hash, a.title, a.date, a.source, a.url, a.author, a.text, n, now)
-                 for a, n in entries])
+                "insert or replace into articles (id, origin, hash, title, date, source, url, author, text, chunks, "
+                "updated, details) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(a.id, a.origin, a.content_hash, a.title, a.date, a.source, a.url, a.author, a.text, n, now,
+                  _details(a)) for a, n in entries])
             db.executemany("delete from pending where id = ?", [(a.id,) for a, _ in entries])
             db.execute("insert or replace into meta values ('last_ingested', ?)", (str(now),))
             _bump_chunks_version(db)
@@ -415,10 +426,10 @@ class _SqliteRows:
 
     def article(self, article_id: str) -> Article | None:
         with self._db() as db:
-            r = db.execute("select id, title, text, date, source, url, author, origin from articles where id = ?",
-                           (article_id,)).fetchone()
+            r = db.execute("select id, title, text, date, source, url, author, origin, details from articles "
+                           "where id = ?", (article_id,)).fetchone()
         return Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5], author=r[6],
-                       origin=r[7]) if r else None
+                       origin=r[7], **_from_details(r[8])) if r else None
 
     def sources(self) -> list[str]:
         with self._db() as db:
@@ -535,7 +546,7 @@ class _ChromaRows:
         meta = {"kind": "article", "article_id": article.id, "origin": article.origin, "hash": article.content_hash,
                 "title": article.title, "chunks": chunks, "updated": time.time()}
         meta.update({k: v for k, v in (("date", article.date), ("source", article.source), ("url", article.url),
-                                       ("author", article.author)) if v})
+                                       ("author", article.author), ("details", _details(article))) if v})
         mids, mdocs, mmetas = self._meta_records(last_ingested=str(time.time()))
         sids, sdocs, smetas = self._stamps(stamp)
         self._put([f"article:{article.id}"] + mids + sids, [article.text] + mdocs + sdocs, [meta] + mmetas + smetas)
@@ -563,7 +574,8 @@ class _ChromaRows:
             return None
         m = got["metadatas"][0]
         return Article(id=article_id, title=m["title"], text=got["documents"][0], date=m.get("date"),
-                       source=m.get("source"), url=m.get("url"), author=m.get("author"), origin=m["origin"])
+                       source=m.get("source"), url=m.get("url"), author=m.get("author"), origin=m["origin"],
+                       **_from_details(m.get("details")))
 
     def sources(self) -> list[str]:
         return sorted({m["source"] for m in self._articles() if m.get("source")})
@@ -641,6 +653,18 @@ def _forget_signature(db: sqlite3.Connection, article_id: str) -> None:
     heirs = [r[0] for r in db.execute("select id from signatures where canonical = ? order by id", (article_id,))]
     if heirs:
         db.execute("update signatures set canonical = ? where canonical = ?", (heirs[0], article_id))
+
+
+def _details(article: Article) -> str | None:
+    """Contributors and PDF pages as one JSON column; None when the article has neither."""
+    if not article.contributors and not article.pages:
+        return None
+    return json.dumps({"contributors": list(article.contributors), "pages": [list(p) for p in article.pages]})
+
+
+def _from_details(value: str | None) -> dict[str, Any]:
+    d = json.loads(value) if value else {}
+    return {"contributors": tuple(d.get("contributors", ())), "pages": tuple(tuple(p) for p in d.get("pages", ()))}
 
 
 def date_number(iso: str | None) -> int | None:
