@@ -75,6 +75,12 @@ _FURNITURE = _rx(
     r"^subscribe (now|today|to continue|to read)\b.{0,160}$",
     r"^subscribers? only\b.{0,100}$",
     r"^(unlock|continue reading|keep reading|read the full (story|article))\b.{0,120}$",
+    r"^forwarded this (email|newsletter|message)\??.{0,120}$",
+    r"^(you are|you're|you have been) receiv(ing|ed) this (email|newsletter|message)\b.{0,200}$",
+    r"^(unsubscribe|manage (your )?(preferences|subscriptions?|email settings)|update your (email )?preferences|"
+    r"view (this email )?(in (your |a )?browser|online)|was this (email|newsletter) forwarded)\b.{0,160}$",
+    r"^(©|\(c\)|copyright\b)\s*.{0,150}$",
+    r"^comments?\s*\(\d[\d,]*\)$",
     # cookies and scripts
     r"^(accept|manage|enable|reject) (all )?cookies\b.{0,300}$",
     r"^(we|this (site|website)) uses? cookies\b.{0,300}$",
@@ -91,14 +97,16 @@ _FURNITURE = _rx(
     r"^(read more|related( stories| articles| coverage| content| reading)?|see also|also read|more( on this story)?|"
     r"watch|listen|follow us|recommended|most read|trending|don't miss|read next|up next|must read)\s*[:|>»-].{0,160}$",
     r"^(share this( article| story| page)?|read more|more stories|trending now|most popular|recommended( stories)?|"
-    r"related( stories| articles)?|comments?|print|email|share|save|copy link|top stories|latest news|"
+    r"related( stories| articles| topics)?|comments?|print|email|share|save|copy link|top stories|latest news|"
+    r"most (read|viewed|shared|popular)|more from .{1,40}|popular( now)?|editor'?s'? picks|"
     r"\d+ comments?|view comments|show comments|leave a comment|join the conversation)\.?:?$",
     # reading time (timestamp lines: `_is_timestamp`)
     r"^\d+ min(ute)?s? read$",
 )
 _WIDGET_WORDS = {"share", "print", "email", "e-mail", "comment", "comments", "facebook", "twitter", "x", "whatsapp",
                  "linkedin", "reddit", "pinterest", "flipboard", "messenger", "telegram", "copy", "link", "save",
-                 "tweet", "on", "this", "article", "story", "gift", "bookmark", "mail", "sms", "threads", "bluesky"}
+                 "tweet", "on", "this", "article", "story", "gift", "bookmark", "mail", "sms", "threads", "bluesky", "via",
+                 "page", "opens", "in", "new", "window", "tab"}
 # Wall vocabulary: a short line built around one of these is a paywall or sign-up prompt.
 _WALL = _rx(
     r"\b(premium|exclusive|subscriber[- ]only|members?[- ]only) (content|articles|stories|access)\b",
@@ -133,11 +141,12 @@ _POINTS_AT_PICTURE = re.compile(
     r"^(an? )?(file |archive |undated |handout )?(photo|image|picture|photograph|portrait( shot)?) of)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(\s|$)")
 _WORD = re.compile(r"[^\W\d_]+")
-_BYLINE = re.compile(r"^by\s+(?P<who>[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}"
+_BYLINE = re.compile(r"^[Bb]y\s+(?P<who>[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}"
                      r"((\s*,\s*|\s+(and|&)\s+)[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}){0,4})"
                      r"(\s*[,|–—-]\s*(?P<org>[A-Z][\w.&'’ -]{1,40}))?$")
 _CONTRIBUTED = re.compile(r"^\(?(?P<who>.{1,200}?)\s+contributed (reporting|to this (report|story|article))\b.*$", re.I)
-_REPORTING_BY = re.compile(r"^\(?(additional )?reporting by (?P<who>[^;)]{1,200})", re.I)
+_REPORTING_BY = re.compile(r"^\(?(additional )?reporting by (?P<who>[^)]{1,300})", re.I)
+_CREDIT_PART = re.compile(r"^\s*(additional )?(reporting|writing|research) by\s+(?P<who>.+?)(\s+in\s+[A-Z][\w .'-]*)?\s*$", re.I)
 
 
 def normalize_text(text: str) -> str:
@@ -297,7 +306,13 @@ def _contributors(p: str) -> list[str] | None:
     """The names in "Fox News' Ann Lee and Reuters contributed to this report." or "(Reporting by A; Editing by B)"."""
     if len(p.split()) > 40:
         return None
-    m = _CONTRIBUTED.match(p) or _REPORTING_BY.match(p)
+    if _REPORTING_BY.match(p):  # "(Reporting by A in Kyiv; Additional reporting by B; Editing by C)": A, B
+        names = []
+        for part in p.strip("() .").split(";"):
+            if m := _CREDIT_PART.match(part):
+                names += [n.strip(" .") for n in _NAME_SPLIT.split(m.group("who")) if n.strip(" .")]
+        return names or None
+    m = _CONTRIBUTED.match(p)
     if not m:
         return None
     who = re.sub(r"^(the\s+)(?=associated press\b)", "The ", m.group("who").strip(" ()."), flags=re.I)

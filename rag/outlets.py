@@ -89,7 +89,7 @@ def outlet_from_text(text: str) -> str | None:
         for m in rx.finditer(text):
             name = m.group("name").strip(" .'")
             if name and name.split()[0] not in _COMMON_WORDS - {"The"} and name not in _COMMON_WORDS:
-                return re.sub(r"\s+(All|Rights|Inc|LLC|Ltd)\.?$", "", name)
+                return re.sub(r"(\.?\s+(All|Rights|Inc|LLC|Ltd)\.?)+$", "", name).strip(" .")
     head = "\n".join(text.split("\n")[:40])
     for m in _DATELINE.finditer(head):
         if wire := _WIRES.get(m.group("wire").lower()):
