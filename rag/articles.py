@@ -23,7 +23,7 @@ import codecs
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -31,7 +31,7 @@ from typing import Any, Iterable, Iterator
 from rag.clean import Cleaned, clean, normalize_text, strip_markup
 from rag.outlets import find_outlet
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
 # HTML extraction costs about a second per 1.5 MB on one core; news pages are well under 1 MB.
 MAX_HTML_BYTES = 5_000_000
 # Documentation that sits beside articles in a corpus folder is not an article.
@@ -121,6 +121,8 @@ def read_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_0
     if size > max_bytes:
         raise ArticleError(where, f"too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
     suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return FileRead((from_pdf(path.read_bytes(), _default_id(path, root), where),))
     if suffix in (".html", ".htm") and size > MAX_HTML_BYTES:
         raise ArticleError(where, f"too large for HTML: {size / 1e6:.1f} MB, "
                                   f"the limit is {MAX_HTML_BYTES / 1e6:.1f} MB")
@@ -357,6 +359,53 @@ def _drop_invisible(tree) -> None:
     for el in doomed:
         if el.getparent() is not None:
             el.drop_tree()  # keeps the tail text, which belongs to the parent
+
+
+# -- PDF --------------------------------------------------------------------------------
+
+
+def from_pdf(data: bytes, article_id: str, where: str, *, url: str | None = None) -> Article:
+    """A PDF's text, page by page, each page cleaned; `Article.pages` says where each page's text lies."""
+    import io
+
+    from pypdf import PdfReader  # a maintained PDF library; text only, no OCR
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ArticleError(where, "the PDF is encrypted")
+        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except PdfReadError as e:
+        raise ArticleError(where, f"not a readable PDF: {e}") from None
+    texts, pages, contributors, offset = [], [], [], 0
+    for number, raw in enumerate(raw_pages, 1):
+        cleaned = clean(_unwrap_pdf_lines(raw))
+        if not cleaned.text:
+            continue
+        if texts:
+            offset += 2  # the blank line between pages
+        texts.append(cleaned.text)
+        pages.append((number, offset, offset + len(cleaned.text)))
+        offset += len(cleaned.text)
+        contributors += cleaned.contributors
+    text = "\n\n".join(texts)
+    if not text:
+        raise ArticleError(where, f"no text in its {len(raw_pages)} pages (a scanned PDF needs OCR, which is not done)")
+    title = str(info.get("/Title") or "").strip() or None
+    author = str(info.get("/Author") or "").strip() or None
+    stamp = re.match(r"D?:?(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
+    date_iso = parse_date("-".join(stamp.groups())) if stamp else None
+    article = _article(article_id, title, text, date_iso, None, url, author, where,
+                       cleaned=Cleaned(text, tuple(dict.fromkeys(contributors))))
+    return replace(article, pages=tuple(pages))
+
+
+def _unwrap_pdf_lines(text: str) -> str:
+    """PDF text breaks lines at the column edge: join wrapped lines, keep blank-line and sentence-end breaks."""
+    text = re.sub(r"-\n(?=[a-z])", "", text)  # hyphenated at the edge
+    return re.sub(r"(?<![.!?:\"”\n])\n(?!\n)", " ", text)
 
 
 # -- shared -----------------------------------------------------------------------------

@@ -228,7 +228,7 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
         print(report.summary())
     fetched = None
     if urls:
-        fetcher = Fetcher(engine.config.index_dir / "fetched", allow_private=args.allow_private)
+        fetcher = Fetcher(Path(engine.config.index_dir) / "fetched.json", allow_private=args.allow_private)
         fetched = fetcher.ingest(urls, engine, on_file=_print_file_result)
         print(fetched.summary())
     reports = [r for r in (report, fetched) if r is not None]

@@ -85,6 +85,34 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
                         time.perf_counter() - started, skipped)
 
 
+def ingest_articles(articles: Sequence[Article], store: Store, embedder: Embedder, *, chunk_tokens: int = 180,
+                    chunk_overlap: int = 40, results: Sequence[FileResult] = ()) -> IngestReport:
+    """Store articles read elsewhere (fetched pages, feeds); unchanged ones are skipped, nothing is removed.
+
+    `results` are the status lines of whatever produced them (a failed fetch, a skipped entry);
+    they are counted in the report as they are.
+    """
+    started = time.perf_counter()
+    with writer_lock(store.index_dir):
+        store.bind_embedder(embedder.name)
+        manifest, pending = store.manifest(), store.pending()
+        fresh, unchanged, seen = [], 0, set()
+        for a in articles:
+            if a.id in seen:
+                continue
+            seen.add(a.id)
+            known = manifest.get(a.id)
+            if known and known[0] == a.content_hash and a.id not in pending:
+                unchanged += 1
+            else:
+                fresh.append(a)
+        chunks_done = _embed_and_store(fresh, store, embedder, chunk_tokens, chunk_overlap, False)
+    failed = sum(1 for f in results if f.status == "failed")
+    skipped = sum(1 for f in results if f.status == "skipped")
+    return IngestReport(tuple(results), len(fresh), unchanged, 0, failed, chunks_done, time.perf_counter() - started,
+                        skipped)
+
+
 def _plan(roots: list[Path], store: Store, max_bytes: int, on_file) -> _Plan:
     plan = _Plan()
     files, skipped = discover(roots)
