@@ -3,18 +3,22 @@
 Formats: `.txt` and `.md` (an optional `Title:`/`Date:`/`Source:` header block, then a
 headline line and a dateline such as "In World / January 14, 2025"), `.html` (main text
 and metadata through trafilatura), `.json` (one article or a list) and `.jsonl` (one
-article per line), with fields under their usual names. Bodies are cleaned by
+article per line), `.pdf` (text page by page through pypdf, with each page's place in the
+text kept in `Article.pages`), with fields under their usual names. Bodies are cleaned by
 `rag.clean` before they become an `Article`, so the text here is what is chunked, stored
-and shown.
+and shown; bylines and contributor lines become `author` and `contributors`, and the outlet
+comes from metadata, the URL or the page's own signals (`rag.outlets`).
 
 Bad input raises `ArticleError` naming the file (and line) and the reason; the caller
-decides whether to go on. Hostile input is bounded: a file over `max_bytes` (HTML over
+decides whether to go on. In JSON and JSONL each record stands alone: `read_file` returns
+the good records and an error for each bad one (`load_file` is the strict form). Hostile input is bounded: a file over `max_bytes` (HTML over
 `MAX_HTML_BYTES`) is refused before it is parsed, so parse time is bounded by size (every
 parser used is close to linear in its input), JSON nested deeper than Python's recursion
 limit is an `ArticleError`, and HTML elements a browser would not show (`hidden`,
 `display:none`, `visibility:hidden`, `<template>`) are dropped before extraction so that
-invisible text never becomes article text. What it leaves out: PDF and Word files, and
-per-site parsing beyond what trafilatura does.
+invisible text never becomes article text. What it leaves out: Word files, scanned PDFs
+(no OCR), PDF layout (columns, headers and footers are read as text), and per-site parsing
+beyond what trafilatura does.
 """
 
 from __future__ import annotations

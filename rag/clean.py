@@ -185,7 +185,7 @@ def is_boilerplate(paragraph: str) -> bool:
     credit = _TRAILING_CREDIT.search(p)
     if credit:
         rest = p[:credit.start()].strip()
-        return _is_caption(rest)
+        return _is_caption(rest, labelled=not credit.group(0).strip().startswith("("))
     return False
 
 
@@ -230,9 +230,17 @@ def _is_teaser_headline(p: str) -> bool:
     return upper / len(letters) >= 0.9
 
 
-def _is_caption(rest: str) -> bool:
-    """What comes before a trailing credit is a caption: a label, words pointing at a picture, or a short fragment."""
+def _is_caption(rest: str, labelled: bool = False) -> bool:
+    """What comes before a trailing credit is a caption: a label, words pointing at a picture, or a short fragment.
+
+    A credit written as a label after the text ("... on Monday. Image: Name.", "Photograph: Name/Agency")
+    is how captions are set (Wikinews, many newspapers), so one or two sentences before it are a
+    caption; a credit in parentheses is also what scrapers leave at the end of a paragraph of
+    reporting, so there the sentences stay unless something else marks a caption.
+    """
     if not rest or _CAPTION_LABEL.match(rest):
+        return True
+    if labelled and _sentences(rest) <= 2:
         return True
     if _POINTS_AT_PICTURE.search(rest) and _sentences(rest) <= 2:
         return True
@@ -254,7 +262,8 @@ def _is_title_line(line: str) -> bool:
     """A photo's title: a few words, no sentence punctuation, most words capitalised or a noun phrase."""
     words = line.split()
     return (0 < len(words) <= 10 and not re.search(r"[.!?:;,\"“”)\]]$", line) and not _is_teaser_headline(line)
-            and line[0].isupper() and not _SENTENCE_END.search(line) and not _TRAILING_CREDIT.search(line))
+            and line[0].isupper() and not _SENTENCE_END.search(line) and not _TRAILING_CREDIT.search(line)
+            and not _FURNITURE.match(line))
 
 
 def clean(text: str) -> Cleaned:

@@ -5,7 +5,9 @@ article's content hash with what the index holds, and embed and store only new o
 articles (recording whether each is a syndicated copy of one already stored, see
 `rag.duplicates`). Articles that came from files under those paths and are no longer there are
 removed; a file that fails to load keeps whatever it had stored before. Every file gets a
-`FileResult`, and the run ends with a summary.
+`FileResult` (and so does every bad record of a JSON or JSONL file, named by its line, while
+the file's other records are stored), and the run ends with a summary that counts skipped
+files too. `ingest_articles` stores articles read elsewhere (fetched pages, `rag.fetch`).
 
 One writer at a time: a second ingestion on the same index is refused at once (a lock
 file), while searches go on reading.

@@ -188,7 +188,10 @@ _NEIGHBOURS = [
     "Advertisement", "Share", "KIM SAYS MORE TROOPS WILL FOLLOW", "Reuters contributed to this report.",
 ]
 _CREDITS = ["", " (Image credit: Ann Lee/Agency)", " (Photo by Ann Lee/Getty Images)", " (Reuters/KCNA)",
-            " (Ukraine Military handout)", " Photograph: Ann Lee/AFP", " (AP Photo/Ann Lee)"]
+            " (Ukraine Military handout)", " (AP Photo/Ann Lee)"]
+# A credit set as a label ("Image: Name.") follows a caption of one or two sentences; after three or
+# more sentences it is cut and the reporting stays.
+_LABEL_CREDITS = [" Photograph: Ann Lee/AFP", " Image: Ann Lee."]
 
 
 @st.composite
@@ -207,6 +210,17 @@ def _sentence(draw) -> str:
 @given(sentences=st.lists(_sentence(), min_size=1, max_size=4), credit=st.sampled_from(_CREDITS),
        before=st.lists(st.sampled_from(_NEIGHBOURS), max_size=3), after=st.lists(st.sampled_from(_NEIGHBOURS), max_size=3))
 def test_a_paragraph_of_reporting_is_never_removed(sentences, credit, before, after):
+    _check_paragraph_survives(sentences, credit, before, after)
+
+
+@settings(max_examples=60, deadline=None)
+@given(sentences=st.lists(_sentence(), min_size=3, max_size=5), credit=st.sampled_from(_LABEL_CREDITS),
+       before=st.lists(st.sampled_from(_NEIGHBOURS), max_size=3), after=st.lists(st.sampled_from(_NEIGHBOURS), max_size=3))
+def test_reporting_before_a_label_credit_is_kept(sentences, credit, before, after):
+    _check_paragraph_survives(sentences, credit, before, after)
+
+
+def _check_paragraph_survives(sentences, credit, before, after):
     paragraph = " ".join(sentences)
     text = "\n\n".join([*before, paragraph + credit, *after])
     cleaned = clean(text).text
