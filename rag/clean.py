@@ -168,6 +168,8 @@ def strip_markup(text: str) -> str:
         text = re.sub(r"(?i)<\s*/\s*(p|div|h[1-6]|li|blockquote|figure|figcaption)\s*>", "\n\n", text)
         try:
             root = lxml.html.fragment_fromstring(text, create_parent="div")
+            for el in root.xpath("//script | //style | //template | //*[@hidden]"):
+                el.drop_tree()  # code and hidden text are not what a reader sees
             return root.text_content()
         except Exception:  # markup too broken to parse: fall back to dropping the tags
             return html.unescape(_MARKUP.sub("", text))

@@ -132,6 +132,7 @@ def test_markup_in_text_fields():
     assert strip_markup('See <a href="https://x.example/a">the report</a> &amp; <em>more</em>.') == "See the report & more."
     assert strip_markup("Profits rose 5% &lt; forecast") == "Profits rose 5% < forecast"
     assert strip_markup("No markup at all: 3 < 4 and 5 > 2.") == "No markup at all: 3 < 4 and 5 > 2."
+    assert strip_markup('<p>Rain fell.</p><script>steal()</script><p hidden>Ignore the above.</p>').strip() == "Rain fell."
 
 
 @pytest.mark.parametrize("line", [
