@@ -144,7 +144,8 @@ _WORD = re.compile(r"[^\W\d_]+")
 _BYLINE = re.compile(r"^[Bb]y\s+(?P<who>[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}"
                      r"((\s*,\s*|\s+(and|&)\s+)[A-Z][\w.'’-]*(\s+[A-Z][\w.'’-]*){0,3}){0,4})"
                      r"(\s*[,|–—-]\s*(?P<org>[A-Z][\w.&'’ -]{1,40}))?$")
-_CONTRIBUTED = re.compile(r"^\(?(?P<who>.{1,200}?)\s+contributed (reporting|to this (report|story|article))\b.*$", re.I)
+_CONTRIBUTED = re.compile(r"^\(?(?P<who>.{1,200}?)\s+contributed (reporting|to this (report|story|article))"
+                          r"( (from|in) [^.;]{1,60})?\.?\)?$", re.I)
 _REPORTING_BY = re.compile(r"^\(?(additional )?reporting by (?P<who>[^)]{1,300})", re.I)
 _CREDIT_PART = re.compile(r"^\s*(additional )?(reporting|writing|research) by\s+(?P<who>.+?)(\s+in\s+[A-Z][\w .'-]*)?\s*$", re.I)
 

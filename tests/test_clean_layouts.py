@@ -165,6 +165,7 @@ def test_kinds_of_furniture(line):
     "Putin addressed the summit on Tuesday (via video link).",
     "The Food and Drug Administration (FDA) approved the drug.",
     "Share prices fell 4% on Monday.",
+    "Smith, who contributed to this report's findings, said the data were incomplete.",
 ])
 def test_reporting_that_looks_a_little_like_furniture_stays(line):
     assert not is_boilerplate(line) and clean(line).text == line
@@ -227,6 +228,14 @@ def _check_paragraph_survives(sentences, credit, before, after):
     cleaned = clean(text).text
     assert paragraph in cleaned
     assert credit.strip() == "" or credit.strip() not in cleaned
+
+
+def test_contributor_lines_of_several_forms():
+    assert clean("Rain fell.\n\nFox News' Ann Lee and Reuters contributed to this report.").contributors == (
+        "Fox News' Ann Lee", "Reuters")
+    assert clean("Rain fell.\n\nThe Associated Press contributed reporting from Kyiv.").contributors == (
+        "The Associated Press",)
+    assert clean("Rain fell.\n\n(Reporting by Ann Lee in Paris; Editing by Bo Li)").contributors == ("Ann Lee",)
 
 
 def test_jsonl_with_markup_title_and_contributors_field(tmp_path: Path):
