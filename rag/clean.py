@@ -13,21 +13,30 @@ put one paragraph per line) with a look at the lines around it:
 - a line goes only when it is furniture as a whole; a line of reporting is never cut short
   except for what is furniture by its form: an inline ad marker, or a trailing photo credit
   ("... said on Monday. (Image credit: Name/Agency)" keeps the sentence, loses the credit);
-- a line that ends with a photo credit is a caption (dropped whole) only when something else
-  says so: the short title line a photo block starts with right before it, a caption label
-  ("Image:", "Pictured:"), or words that point at a picture ("in this photo", "pictured");
-- markup in text fields (`<a href="...">anchor</a>`, `<p>`, entities) becomes its text.
+- a line that ends with a photo credit in parentheses is a caption (dropped whole) only when
+  something else says so: the short title line a photo block starts with right before it
+  (then one or two sentences; the title line goes too), a caption label ("Image:",
+  "Pictured:"), words that point at a picture ("in this photo", "pictured", "file photo of"),
+  a fragment that does not end like a sentence, or a single sentence of 10 words or fewer;
+  a credit set as a label after the text ("... Image: Name.", "Photograph: Name/Agency") is
+  how captions are set, so one or two sentences before it are a caption, more are reporting;
+- markup in the text fields of JSON records (`<a href="...">anchor</a>`, `<p>`, entities)
+  becomes its text (`strip_markup`, called by `rag.articles` for those fields; plain-text
+  files keep a literal `<script>` as text, which the renderer escapes).
 
 Bylines and contributor lines become metadata (`Cleaned.author`, `Cleaned.contributors`)
 rather than disappearing. What it leaves out: site-specific templates, navigation menus
 in plain text (HTML goes through trafilatura, which strips them), photo captions that
 carry no credit, label or title line (they read as reporting and stay), and anything that
-would need a language model to tell from a body sentence.
+would need a language model to tell from a body sentence. The one layout where reporting can
+go: a paragraph of one or two sentences right after a short title-like line and ending with a
+parenthesised photo credit, which is exactly how a photo block is laid out.
 
 >>> clean_text("Troops were sent.\\n\\n[ad_1]\\n\\nCLICK HERE TO GET THE NEWS APP\\n\\nMore came.")
 'Troops were sent.\\n\\nMore came.'
->>> clean("Rain fell all week. (Image credit: Ann Lee/Getty Images)\\n\\nAP contributed to this report.")
-Cleaned(text='Rain fell all week.', contributors=('AP',), author=None)
+>>> clean("Rain fell all week in the north, forecasters said on Sunday. (Image credit: Ann Lee/Getty Images)"
+...       "\\n\\nAP contributed to this report.")
+Cleaned(text='Rain fell all week in the north, forecasters said on Sunday.', contributors=('AP',), author=None)
 """
 
 from __future__ import annotations
@@ -271,7 +280,7 @@ def _is_title_line(line: str) -> bool:
 
 def clean(text: str) -> Cleaned:
     """The article body without furniture, with the bylines and contributor lines it held."""
-    text = normalize_text(strip_markup(normalize_text(text)))
+    text = normalize_text(text)
     paragraphs = [[ln.strip() for ln in _AD_MARKER.sub("", p).split("\n") if ln.strip()] for p in text.split("\n\n")]
     flat = [(i, ln) for i, lines in enumerate(paragraphs) for ln in lines]
     contributors: list[str] = []
