@@ -31,6 +31,8 @@ def looks_like_reporting(line: str) -> bool:
 
     if credit := _TRAILING_CREDIT.search(line):
         line = line[:credit.start()].rstrip()  # judge the text, not its credit
+    if re.match(r"(?i)^(©|copyright\b)", line):
+        return False
     words = line.split()
     sentences = len(_SENTENCE_END.findall(line))
     caps = sum(w.isupper() for w in words) > 0.8 * len(words)

@@ -244,3 +244,14 @@ def test_jsonl_with_markup_title_and_contributors_field(tmp_path: Path):
                              "contributors": ["Ann Lee", "Reuters"], "url": "https://www.theguardian.com/x"}) + "\n")
     [a] = load_file(f)
     assert (a.title, a.contributors, a.source) == ("Dam opens", ("Ann Lee", "Reuters"), "The Guardian")
+
+
+def test_the_cleaning_report_counts_what_went_and_flags_no_reporting_on_our_layouts():
+    from evals.cleaning import measure
+
+    result = measure([LAYOUTS])
+    figures = result["figures"]
+    assert figures["records failed"] == 1 and figures["articles"] == 6
+    assert figures["lines dropped"] >= 20 and figures["dropped lines that read like reporting"] == 0
+    assert figures["lines with a credit cut"] == 2  # the two space-probe paragraphs
+    assert result["outlets"]["BBC"] == 1 and result["outlets"]["Reuters"] == 1
