@@ -397,7 +397,8 @@ def from_pdf(data: bytes, article_id: str, where: str, *, url: str | None = None
     text = "\n\n".join(texts)
     if not text:
         raise ArticleError(where, f"no text in its {len(raw_pages)} pages (a scanned PDF needs OCR, which is not done)")
-    title = str(info.get("/Title") or "").strip() or None
+    first_line = next((ln.strip() for ln in raw_pages[0].split("\n") if ln.strip()), "") if raw_pages else ""
+    title = str(info.get("/Title") or "").strip() or first_line[:120] or None  # a PDF's first line is its heading
     author = str(info.get("/Author") or "").strip() or None
     stamp = re.match(r"D?:?(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
     date_iso = parse_date("-".join(stamp.groups())) if stamp else None

@@ -123,7 +123,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         else:
             from rag.llm import stream_answer
 
-            _print_stream(stream_answer(engine.answerer(), args.question, engine.search(args.question, args.k, where)))
+            _print_stream(stream_answer(engine.answerer(), args.question, engine.search(args.question, args.k, where)),
+                          engine.store)
         return 0
     return _chat(engine, args, where)
 
@@ -132,7 +133,7 @@ def format_answer(answer) -> str:
     return "\n".join([answer.text, *_details(answer)])
 
 
-def _print_stream(stream) -> None:
+def _print_stream(stream, store=None) -> None:
     """Tokens as they arrive, then the checked answer where it differs, notes and citations."""
     written = []
     for delta in stream:
@@ -142,11 +143,11 @@ def _print_stream(stream) -> None:
     answer = stream.answer
     if answer.text.strip() != "".join(written).strip():
         print(f"checked answer ({answer.answerer}): {answer.text}")
-    for line in _details(answer):
+    for line in _details(answer, store):
         print(line)
 
 
-def _details(answer) -> list[str]:
+def _details(answer, store=None) -> list[str]:
     from rag import render
     from rag.outlets import display_source
 
@@ -155,8 +156,11 @@ def _details(answer) -> list[str]:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
         hit = render.hit_for(c, answer.hits)
         outlets = render.outlets(hit) if hit else display_source(c.source, c.url, c.article_id)
+        article = store.article(c.article_id) if store is not None else None
+        page = article.page_at(c.span[0]) if article is not None and article.pages else None
+        where = f"page {page}, chars" if page else "chars"  # a PDF's page, beside the span
         lines.append(f"  [{c.n}] {c.title} — {outlets}, {c.date or 'undated'}; "
-                     f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
+                     f"{c.article_id} {where} {c.span[0]}-{c.span[1]}{flag}")
     if answer.abstained and answer.hits:
         lines.append("  searched: " + "; ".join(sorted({h.title for h in answer.hits})))
     return lines
@@ -175,7 +179,7 @@ def _chat(engine, args, where) -> int:
             return 0
         if not question:
             return 0
-        _print_stream(conversation.stream(question))
+        _print_stream(conversation.stream(question), engine.store)
 
 
 def _llm_config(args: argparse.Namespace, config: Config) -> Config:

@@ -102,3 +102,20 @@ def test_no_answer_or_citation_says_unknown_source():
     assert render.outlets(with_url) == "news.example.org"
     c = Citation(1, "dumps/batch-7", "c2", "T", None, None, None, (0, 1), "x", (0, 1))
     assert "unknown" not in render.byline(c) and "batch-7" in render.byline(c)
+
+
+def test_a_pdf_citation_names_its_page(run, tmp_path):
+    from tests.test_fetch import make_pdf
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "water.pdf").write_bytes(make_pdf([
+        ["Annual water report of the Kessel valley", "The reservoir held 80% of its capacity in June."],
+        ["The Kessel reservoir lost a fifth of its water to a drought in August, engineers said."]]))
+    assert run("ingest", str(tmp_path / "docs"))[0] == 0
+    code, out, _ = run("ask", "How much water did the Kessel reservoir lose to the drought in August?")
+    [line] = [ln for ln in out.split("\n") if ln.startswith("  [1]")]
+    assert code == 0 and line.startswith("  [1] Annual water report of the Kessel valley — water, undated;")
+    page = 2 if "lost a fifth" in out.split("\n")[0] else 1  # the fake embedder may pick either sentence
+    assert f"water page {page}, chars" in line
+    code, out, _ = run("show", "water", "--json")
+    assert [p["page"] for p in json.loads(out)["pages"]] == [1, 2]
