@@ -366,7 +366,10 @@ class _SqliteRows:
         with self._db() as db:
             db.executescript(SCHEMA)
             if "details" not in {r[1] for r in db.execute("pragma table_info(articles)")}:
-                db.execute("alter table articles add column details text")  # contributors, pages (JSON)
+                try:  # an index from before contributors and pages were kept: add their column
+                    db.execute("alter table articles add column details text")
+                except sqlite3.OperationalError:  # another process added it first
+                    pass
 
     def _db(self) -> "_Tx":
         return _Tx(self.path)
