@@ -29,7 +29,7 @@ MAX_UPLOAD = "10mb"
 CONCURRENCY = 4  # answers computed at once; the rest wait in the queue
 QUEUE_SIZE = 64  # beyond this, a request is refused with "queue is full"
 TEMP_FILES_MAX_AGE = (600, 3600)  # every 10 minutes, Gradio deletes temporary uploads older than an hour
-UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf"]
 
 # Clicking a [n] button anywhere in the transcript sends its turn and number to the server.
 CITE_JS = """
@@ -107,7 +107,7 @@ def build_app(engine, upload_dir: Path):
                     with gr.Row():
                         k = gr.Slider(1, 20, value=engine.config.k, step=1, label="Passages to retrieve (k)")
                         answerer = gr.Dropdown(chat.answerers(), value=engine.config.answerer, label="Answerer")
-                with gr.Accordion("Add articles (.txt .md .html .json .jsonl)", open=False):
+                with gr.Accordion("Add articles (.txt .md .html .json .jsonl .pdf)", open=False):
                     files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Article files")
                     upload_note = gr.Markdown()
                     results = gr.Dataframe(headers=["file", "status", "articles", "details"], interactive=False,

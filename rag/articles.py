@@ -3,18 +3,22 @@
 Formats: `.txt` and `.md` (an optional `Title:`/`Date:`/`Source:` header block, then a
 headline line and a dateline such as "In World / January 14, 2025"), `.html` (main text
 and metadata through trafilatura), `.json` (one article or a list) and `.jsonl` (one
-article per line), with fields under their usual names. Bodies are cleaned by
+article per line), `.pdf` (text page by page through pypdf, with each page's place in the
+text kept in `Article.pages`), with fields under their usual names. Bodies are cleaned by
 `rag.clean` before they become an `Article`, so the text here is what is chunked, stored
-and shown.
+and shown; bylines and contributor lines become `author` and `contributors`, and the outlet
+comes from metadata, the URL or the page's own signals (`rag.outlets`).
 
 Bad input raises `ArticleError` naming the file (and line) and the reason; the caller
-decides whether to go on. Hostile input is bounded: a file over `max_bytes` (HTML over
+decides whether to go on. In JSON and JSONL each record stands alone: `read_file` returns
+the good records and an error for each bad one (`load_file` is the strict form). Hostile input is bounded: a file over `max_bytes` (HTML over
 `MAX_HTML_BYTES`) is refused before it is parsed, so parse time is bounded by size (every
 parser used is close to linear in its input), JSON nested deeper than Python's recursion
 limit is an `ArticleError`, and HTML elements a browser would not show (`hidden`,
 `display:none`, `visibility:hidden`, `<template>`) are dropped before extraction so that
-invisible text never becomes article text. What it leaves out: PDF and Word files, and
-per-site parsing beyond what trafilatura does.
+invisible text never becomes article text. What it leaves out: Word files, scanned PDFs
+(no OCR), PDF layout (columns, headers and footers are read as text), and per-site parsing
+beyond what trafilatura does.
 """
 
 from __future__ import annotations
@@ -23,15 +27,16 @@ import codecs
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from rag.clean import clean_text, normalize_text
+from rag.clean import Cleaned, clean, normalize_text, strip_markup
 from rag.errors import ArticleError, PathMissingError
+from rag.outlets import find_outlet
 
-SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
 # HTML extraction costs about a second per 1.5 MB on one core; news pages are well under 1 MB.
 MAX_HTML_BYTES = 5_000_000
 # Documentation that sits beside articles in a corpus folder is not an article.
@@ -48,12 +53,28 @@ class Article:
     url: str | None = None
     author: str | None = None
     origin: str = ""  # the file (and line) it came from
+    contributors: tuple[str, ...] = ()  # "Reuters" from "Reuters contributed to this report."
+    pages: tuple[tuple[int, int, int], ...] = ()  # (page number, start, end) in `text`, for PDFs
 
     @property
     def content_hash(self) -> str:
         """Changes when anything stored about the article changes; not when the file is touched."""
-        payload = json.dumps([self.title, self.text, self.date, self.source, self.url, self.author])
-        return hashlib.sha256(payload.encode()).hexdigest()
+        fields: list = [self.title, self.text, self.date, self.source, self.url, self.author]
+        if self.contributors or self.pages:  # appended only when present, so older hashes still hold
+            fields += [list(self.contributors), [list(p) for p in self.pages]]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page number holding character `offset` of the text (PDFs), else None."""
+        return next((n for n, start, end in self.pages if start <= offset < end), None)
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What one file gave: its articles, and a reason for every record that could not be read."""
+
+    articles: tuple[Article, ...]
+    errors: tuple["ArticleError", ...] = ()
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
@@ -76,7 +97,19 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def load_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_000) -> list[Article]:
-    """Every article in one file; raises `ArticleError` when the file cannot be read."""
+    """Every article in one file; raises `ArticleError` when the file, or any record of it, cannot be read."""
+    read = read_file(path, root=root, max_bytes=max_bytes)
+    if read.errors:
+        raise read.errors[0]
+    return list(read.articles)
+
+
+def read_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_000) -> FileRead:
+    """Every article in one file, and the records of a JSON or JSONL file that failed, each with its reason.
+
+    Raises `ArticleError` when the file as a whole cannot be read (too large, not text, not
+    JSON at all) or when none of its records gives an article.
+    """
     where = str(path)
     size = path.stat().st_size
     if size == 0:
@@ -84,6 +117,8 @@ def load_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_0
     if size > max_bytes:
         raise ArticleError(where, f"too large: {size / 1e6:.1f} MB, the limit is {max_bytes / 1e6:.1f} MB")
     suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return FileRead((from_pdf(path.read_bytes(), _default_id(path, root), where),))
     if suffix in (".html", ".htm") and size > MAX_HTML_BYTES:
         raise ArticleError(where, f"too large for HTML: {size / 1e6:.1f} MB, "
                                   f"the limit is {MAX_HTML_BYTES / 1e6:.1f} MB")
@@ -97,16 +132,19 @@ def load_file(path: Path, *, root: Path | None = None, max_bytes: int = 20_000_0
         raise ArticleError(where, "nested too deeply to be an article") from None
 
 
-def _parse(text: str, suffix: str, stem_id: str, where: str) -> list[Article]:
+def _parse(text: str, suffix: str, stem_id: str, where: str) -> FileRead:
     if suffix in (".html", ".htm"):
-        articles = [_from_html(text, stem_id, where)]
-    elif suffix == ".json":
-        articles = list(_from_json(text, stem_id, where))
-    elif suffix == ".jsonl":
-        articles = list(_from_jsonl(text, stem_id, where))
-    else:
-        articles = [_from_plain(text, stem_id, where)]
-    return articles
+        return FileRead((_from_html(text, stem_id, where),))
+    if suffix not in (".json", ".jsonl"):
+        return FileRead((_from_plain(text, stem_id, where),))
+    articles, errors = [], []
+    for item in (_from_json(text, stem_id, where) if suffix == ".json" else _from_jsonl(text, stem_id, where)):
+        (errors if isinstance(item, ArticleError) else articles).append(item)
+    if not articles:
+        if len(errors) == 1:
+            raise errors[0]
+        raise ArticleError(where, f"none of its {len(errors)} records is an article (first: {errors[0]})")
+    return FileRead(tuple(articles), tuple(errors))
 
 
 def decode(data: bytes, where: str) -> str:
@@ -202,7 +240,20 @@ _FIELDS = {
 }
 
 
-def _from_json(text: str, stem_id: str, where: str) -> Iterator[Article]:
+def _records(records: list, make) -> Iterator[Article | ArticleError]:
+    """Each record's article, or the `ArticleError` that says why that record is not one."""
+    for args in records:
+        try:
+            yield make(*args)
+        except ArticleError as e:
+            yield e
+        except RecursionError:
+            raise
+        except Exception as e:  # a parser bug on one hostile record fails that record only
+            yield ArticleError(args[-1], f"could not be parsed ({type(e).__name__}: {e})"[:300])
+
+
+def _from_json(text: str, stem_id: str, where: str) -> Iterator[Article | ArticleError]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -212,23 +263,22 @@ def _from_json(text: str, stem_id: str, where: str) -> Iterator[Article]:
         records = data["articles"]
     if not records:
         raise ArticleError(where, "no articles (an empty JSON list)")
-    for n, record in enumerate(records, 1):
-        yield _from_record(record, f"{stem_id}-{n}" if len(records) > 1 else stem_id, f"{where}[{n - 1}]")
+    yield from _records([(record, f"{stem_id}-{n}" if len(records) > 1 else stem_id, f"{where}[{n - 1}]")
+                         for n, record in enumerate(records, 1)], _from_record)
 
 
-def _from_jsonl(text: str, stem_id: str, where: str) -> Iterator[Article]:
-    count = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+def _from_jsonl(text: str, stem_id: str, where: str) -> Iterator[Article | ArticleError]:
+    def parse(line: str, lineno: int, at: str) -> Article:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as e:
-            raise ArticleError(f"{where}:{lineno}", f"invalid JSON at column {e.colno}: {e.msg}") from None
-        count += 1
-        yield _from_record(record, f"{stem_id}-{lineno}", f"{where}:{lineno}")
-    if count == 0:
+            raise ArticleError(at, f"invalid JSON at column {e.colno}: {e.msg}") from None
+        return _from_record(record, f"{stem_id}-{lineno}", at)
+
+    lines = [(line, n, f"{where}:{n}") for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    if not lines:
         raise ArticleError(where, "no articles (no JSON lines)")
+    yield from _records(lines, parse)
 
 
 def _from_record(record: Any, fallback_id: str, where: str) -> Article:
@@ -255,14 +305,23 @@ def _from_record(record: Any, fallback_id: str, where: str) -> Article:
     explicit_id = get("id")
     article_id = str(explicit_id) if explicit_id is not None else (_url_id(url) if url else fallback_id)
     source, url = _source_and_url(str(source) if source else None, str(url) if url else None)
-    title = str(get("title") or "").strip() or None
-    text = normalize_text(body)
+    title = " ".join(strip_markup(str(get("title") or "")).split()) or None
+    text = normalize_text(strip_markup(body))
     if title and text.startswith(title):  # many dumps repeat the headline (and dateline) in the text
         rest = text[len(title):].lstrip()
         first, _, tail = rest.partition("\n")
         text = tail if first.strip() and len(first.split()) <= 6 and parse_date(first) else rest
     return _article(article_id, title, text, parse_date(get("date")), source, url,
-                    str(author) if author else None, where)
+                    str(author) if author else None, where, contributors=_names(record.get("contributors")))
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = re.split(r"\s*(?:,|;| and )\s*", value)
+    if not isinstance(value, list):
+        return ()
+    return tuple(str(v.get("name", "") if isinstance(v, dict) else v).strip() for v in value
+                 if str(v.get("name", "") if isinstance(v, dict) else v).strip())
 
 
 # -- HTML -------------------------------------------------------------------------------
@@ -299,17 +358,70 @@ def _drop_invisible(tree) -> None:
             el.drop_tree()  # keeps the tail text, which belongs to the parent
 
 
+# -- PDF --------------------------------------------------------------------------------
+
+
+def from_pdf(data: bytes, article_id: str, where: str, *, url: str | None = None) -> Article:
+    """A PDF's text, page by page, each page cleaned; `Article.pages` says where each page's text lies."""
+    import io
+
+    from pypdf import PdfReader  # a maintained PDF library; text only, no OCR
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ArticleError(where, "the PDF is encrypted")
+        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except PdfReadError as e:
+        raise ArticleError(where, f"not a readable PDF: {e}") from None
+    texts, pages, contributors, offset = [], [], [], 0
+    for number, raw in enumerate(raw_pages, 1):
+        cleaned = clean(_unwrap_pdf_lines(raw))
+        if not cleaned.text:
+            continue
+        if texts:
+            offset += 2  # the blank line between pages
+        texts.append(cleaned.text)
+        pages.append((number, offset, offset + len(cleaned.text)))
+        offset += len(cleaned.text)
+        contributors += cleaned.contributors
+    text = "\n\n".join(texts)
+    if not text:
+        raise ArticleError(where, f"no text in its {len(raw_pages)} pages (a scanned PDF needs OCR, which is not done)")
+    first_line = next((ln.strip() for ln in raw_pages[0].split("\n") if ln.strip()), "") if raw_pages else ""
+    title = str(info.get("/Title") or "").strip() or first_line[:120] or None  # a PDF's first line is its heading
+    author = str(info.get("/Author") or "").strip() or None
+    stamp = re.match(r"D?:?(\d{4})(\d{2})(\d{2})", str(info.get("/CreationDate") or ""))
+    date_iso = parse_date("-".join(stamp.groups())) if stamp else None
+    article = _article(article_id, title, text, date_iso, None, url, author, where,
+                       cleaned=Cleaned(text, tuple(dict.fromkeys(contributors))))
+    return replace(article, pages=tuple(pages))
+
+
+def _unwrap_pdf_lines(text: str) -> str:
+    """PDF text breaks lines at the column edge: join wrapped lines, keep blank-line and sentence-end breaks."""
+    text = re.sub(r"-\n(?=[a-z])", "", text)  # hyphenated at the edge
+    return re.sub(r"(?<![.!?:\"”\n])\n(?!\n)", " ", text)
+
+
 # -- shared -----------------------------------------------------------------------------
 
 
 def _article(article_id: str, title: str | None, body: str, date_iso: str | None, source: str | None,
-             url: str | None, author: str | None, where: str) -> Article:
-    text = clean_text(body)
+             url: str | None, author: str | None, where: str, *, contributors: tuple[str, ...] = (),
+             cleaned: Cleaned | None = None) -> Article:
+    cleaned = cleaned or clean(body)
+    text = cleaned.text
     if not text:
-        raise ArticleError(where, "no article text left after removing boilerplate")
+        raise ArticleError(where, "no article text left after removing boilerplate (sign-up prompts, captions, "
+                                  "credits and the like)")
     title = (title or "").strip() or text.split("\n", 1)[0][:120]
-    return Article(id=article_id, title=title, text=text, date=date_iso, source=source or None,
-                   url=url or None, author=(author or "").strip() or None, origin=where)
+    people = tuple(dict.fromkeys([*contributors, *cleaned.contributors]))
+    return Article(id=article_id, title=title, text=text, date=date_iso, source=find_outlet(source, url, body),
+                   url=url or None, author=(author or "").strip() or cleaned.author or None, origin=where,
+                   contributors=people)
 
 
 def _default_id(path: Path, root: Path | None) -> str:
@@ -322,15 +434,10 @@ def _url_id(url: Any) -> str:
 
 
 def _source_and_url(source: str | None, url: str | None) -> tuple[str | None, str | None]:
-    """An outlet name and a URL; a `Source:` that is a URL yields both."""
+    """An outlet name and a URL; a `Source:` that is a URL yields the URL (`rag.outlets` names the outlet)."""
     if source and re.match(r"^https?://", source):
         url = url or source
         source = None
-    if not source and url:
-        host = re.sub(r"^https?://", "", url).split("/")[0].split(":")[0].lower()
-        parts = [p for p in host.split(".") if p not in ("www", "en", "m", "amp")]
-        if len(parts) >= 2:
-            source = parts[-2].capitalize()
     return source, url
 
 

@@ -5,6 +5,8 @@
     python -m rag ask "How many North Korean soldiers have been deployed to Russia?" [--json]
     python -m rag chat
     python -m rag stats
+    python -m rag list
+    python -m rag show ARTICLE_ID
 
 Configuration: `Config` defaults, then `RAG_*` environment variables, then these flags.
 Exit status: 0 on success, 1 when some files could not be ingested (the rest were), 2 when
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 from rag.config import Config
+from rag.errors import ConfigError, PathMissingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,14 +57,22 @@ def build_parser() -> argparse.ArgumentParser:
                      help="remove generated sentences their citations do not support (RAG_DROP_UNSUPPORTED)")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
-    p.add_argument("paths", nargs="*", type=Path, default=[Path("corpus")], help="files or folders (default corpus/)")
+    p.add_argument("paths", nargs="*", default=["corpus"],
+                   help="files, folders, or http(s) URLs of pages, RSS/Atom feeds and sitemaps (default corpus/)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p.add_argument("--allow-private", dest="allow_private", action="store_true",
+                   help="allow fetching from loopback and private network addresses (refused by default)")
     p = sub.add_parser("search", parents=[common, query], help="show the passages nearest a query")
     p.add_argument("query")
     p = sub.add_parser("ask", parents=[common, query, llm], help="answer a question with citations")
     p.add_argument("question")
     p = sub.add_parser("chat", parents=[common, query, llm], help="a chat loop in the terminal")
     sub.add_parser("stats", parents=[common], help="what the index holds")
+    p = sub.add_parser("list", parents=[common], help="every stored article: id, date, outlet, title, chunks")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("show", parents=[common], help="one stored article: its metadata and cleaned text")
+    p.add_argument("article_id")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
@@ -95,14 +106,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
     notes: list[str] = []
     if args.command == "ingest":
-        store = integrity.open_store(config.index_dir, config.collection, chroma_url=config.chroma_url, heal=True,
-                                     rebuild=args.rebuild, notes=notes)
-        _print_notes(notes)
-        engine = Engine.open(config, store=store)
-        report = engine.ingest(args.paths, rebuild=args.rebuild, progress=sys.stderr.isatty(),
-                               on_file=_print_file_result)
-        print(report.summary())
-        return 1 if report.failed else 0
+        return _ingest(args, config)
     _require_index(config)
     store = integrity.open_store(config.index_dir, config.collection, chroma_url=config.chroma_url, notes=notes)
     if not (found := integrity.check(store)).ok:
@@ -111,9 +115,11 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     _print_notes(notes)
     engine = Engine.open(config, store=store)
     if args.command == "stats":
-        print(json.dumps(asdict(engine.stats()), indent=2))
+        print(json.dumps(_readable_stats(engine.stats()), indent=2))
         return 0
-    where = _where(args)
+    if args.command in ("list", "show"):
+        return _list(engine, args) if args.command == "list" else _show(engine, args)
+    where = _where(args, engine)
     if args.command == "search":
         hits = engine.search(args.query, args.k, where)
         if args.json:
@@ -132,7 +138,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         else:
             from rag.llm import stream_answer
 
-            _print_stream(stream_answer(engine.answerer(), args.question, engine.search(args.question, args.k, where)))
+            _print_stream(stream_answer(engine.answerer(), args.question, engine.search(args.question, args.k, where)),
+                          engine.store)
         return 0
     return _chat(engine, args, where)
 
@@ -141,7 +148,7 @@ def format_answer(answer) -> str:
     return "\n".join([answer.text, *_details(answer)])
 
 
-def _print_stream(stream) -> None:
+def _print_stream(stream, store=None) -> None:
     """Tokens as they arrive, then the checked answer where it differs, notes and citations."""
     written = []
     for delta in stream:
@@ -151,20 +158,24 @@ def _print_stream(stream) -> None:
     answer = stream.answer
     if answer.text.strip() != "".join(written).strip():
         print(f"checked answer ({answer.answerer}): {answer.text}")
-    for line in _details(answer):
+    for line in _details(answer, store):
         print(line)
 
 
-def _details(answer) -> list[str]:
+def _details(answer, store=None) -> list[str]:
     from rag import render
+    from rag.outlets import display_source
 
     lines = [f"note: {n}" for n in answer.notes]
     for c in answer.citations:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
         hit = render.hit_for(c, answer.hits)
-        outlets = render.outlets(hit) if hit else (c.source or "unknown source")
+        outlets = render.outlets(hit) if hit else display_source(c.source, c.url, c.article_id)
+        article = store.article(c.article_id) if store is not None else None
+        page = article.page_at(c.span[0]) if article is not None and article.pages else None
+        where = f"page {page}, chars" if page else "chars"  # a PDF's page, beside the span
         lines.append(f"  [{c.n}] {c.title} — {outlets}, {c.date or 'undated'}; "
-                     f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
+                     f"{c.article_id} {where} {c.span[0]}-{c.span[1]}{flag}")
     if answer.abstained and answer.hits:
         lines.append("  searched: " + "; ".join(sorted({h.title for h in answer.hits})))
     return lines
@@ -183,7 +194,7 @@ def _chat(engine, args, where) -> int:
             return 0
         if not question:
             return 0
-        _print_stream(conversation.stream(question))
+        _print_stream(conversation.stream(question), engine.store)
 
 
 def _llm_config(args: argparse.Namespace, config: Config) -> Config:
@@ -200,10 +211,102 @@ def _llm_config(args: argparse.Namespace, config: Config) -> Config:
     return config
 
 
-def _where(args: argparse.Namespace):
+def _where(args: argparse.Namespace, engine=None):
+    from rag.outlets import match_sources
     from rag.retriever import make_where
 
-    return make_where(source=args.source, since=args.since, until=args.until, article_id=args.article)
+    source = args.source
+    if source and engine is not None:
+        known = engine.store.sources()
+        source = match_sources(source, known)
+        if not source:
+            raise ConfigError(f"--source {args.source!r} matches no outlet in the index; it holds: "
+                             f"{', '.join(known) or 'no articles with a known outlet'}")
+    return make_where(source=source, since=args.since, until=args.until, article_id=args.article)
+
+
+def _ingest(args: argparse.Namespace, config: Config) -> int:
+    """Files, folders and URLs into the index; a missing path is refused before any index is made."""
+    from rag.engine import Engine
+
+    urls = [p for p in args.paths if _is_url(p)]
+    paths = [Path(p) for p in args.paths if not _is_url(p)]
+    if weird := [p for p in args.paths if not _is_url(p) and "://" in p]:
+        raise ConfigError(f"{weird[0]}: only http:// and https:// URLs can be fetched")
+    if missing := [str(p) for p in paths if not p.exists()]:
+        raise PathMissingError(f"{', '.join(missing)}: no such file or folder (nothing was ingested; no index made)")
+    if urls:
+        from rag.fetch import Fetcher, check_url
+
+        for url in urls:
+            check_url(url, allow_private=args.allow_private)  # refused before an index is made
+    from rag.store import integrity
+
+    notes: list[str] = []
+    store = integrity.open_store(config.index_dir, config.collection, chroma_url=config.chroma_url, heal=True,
+                                 rebuild=args.rebuild, notes=notes)
+    _print_notes(notes)
+    engine = Engine.open(config, store=store)
+    report = engine.ingest(paths, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                           on_file=_print_file_result) if paths or args.rebuild else None
+    if report:
+        print(report.summary())
+    fetched = None
+    if urls:
+        fetcher = Fetcher(Path(engine.config.index_dir) / "fetched.json", allow_private=args.allow_private)
+        fetched = fetcher.ingest(urls, engine, on_file=_print_file_result)
+        print(fetched.summary())
+    reports = [r for r in (report, fetched) if r is not None]
+    if not any(r.ingested or r.unchanged for r in reports):
+        print("error: nothing was ingested: no article was read from the paths given", file=sys.stderr)
+        return 1
+    return 1 if any(r.failed for r in reports) else 0
+
+
+def _is_url(p: str) -> bool:
+    return p.lower().startswith(("http://", "https://"))
+
+
+def _readable_stats(stats) -> dict:
+    from datetime import datetime, timezone
+
+    d = asdict(stats)
+    if stats.last_ingested:
+        d["last_ingested"] = datetime.fromtimestamp(stats.last_ingested, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return d
+
+
+def _list(engine, args) -> int:
+    from rag.outlets import display_source
+
+    rows = [{"id": a.id, "date": a.date, "source": display_source(a.source, a.url, a.id), "title": a.title,
+             "chunks": engine.store.chunk_count(a.id)} for a in engine.store.catalog()]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r['id']}\t{r['date'] or 'undated'}\t{r['source']}\t{r['title']}\t{r['chunks']} chunks")
+    print(f"{len(rows)} articles", file=sys.stderr)
+    return 0
+
+
+def _show(engine, args) -> int:
+    article = engine.store.article(args.article_id)
+    if article is None:
+        raise ConfigError(f"no article {args.article_id!r} in {engine.config.index_dir}; `python -m rag list` shows the ids")
+    meta = {k: v for k, v in asdict(article).items() if k not in ("text", "pages")}
+    meta["chunks"] = engine.store.chunk_count(article.id)
+    if article.pages:
+        meta["pages"] = [{"page": n, "start": s, "end": e} for n, s, e in article.pages]
+    if args.json:
+        print(json.dumps({**meta, "text": article.text}, indent=2, ensure_ascii=False))
+        return 0
+    for key, value in meta.items():
+        if value not in (None, "", (), []):
+            print(f"{key}: {', '.join(value) if isinstance(value, (list, tuple)) and key != 'pages' else value}")
+    print()
+    print(article.text)
+    return 0
 
 
 def _require_index(config: Config) -> None:

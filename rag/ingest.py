@@ -5,7 +5,9 @@ article's content hash with what the index holds, and embed and store only new o
 articles (recording whether each is a syndicated copy of one already stored, see
 `rag.duplicates`). Articles that came from files under those paths and are no longer there are
 removed; a file that fails to load keeps whatever it had stored before. Every file gets a
-`FileResult`, and the run ends with a summary.
+`FileResult` (and so does every bad record of a JSON or JSONL file, named by its line, while
+the file's other records are stored), and the run ends with a summary that counts skipped
+files too. `ingest_articles` stores articles read elsewhere (fetched pages, `rag.fetch`).
 
 One writer at a time: a second ingestion on the same index is refused at once (a lock
 file), while searches go on reading. Every run first checks that the article table and the
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from rag.articles import EARLIEST_YEAR, SUFFIXES, Article, ArticleError, discover, load_file, plausible_date
+from rag.articles import EARLIEST_YEAR, SUFFIXES, Article, ArticleError, discover, plausible_date, read_file
 from rag import duplicates
 from rag.store import integrity
 from rag.chunking import Chunk, chunk_article, embedding_text
@@ -50,10 +52,12 @@ class IngestReport:
     chunks: int  # chunks embedded in this run
     seconds: float
     repaired: str = ""  # what `rag.store.integrity.repair` did, "" when the store's halves agreed
+    skipped: int = 0  # files passed over: not a format that is read (images, README files, ...)
 
     def summary(self) -> str:
+        skipped = f", {self.skipped} skipped" if self.skipped else ""
         line = (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
-                f"{self.failed} failed ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
+                f"{self.failed} failed{skipped} ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
         return f"{line}; {self.repaired}" if self.repaired else line
 
 
@@ -89,8 +93,37 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
         chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress)
         removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
+    skipped = sum(1 for f in plan.files if f.status == "skipped")
     return IngestReport(tuple(plan.files), len(plan.articles), plan.unchanged, removed, failed, chunks_done,
-                        time.perf_counter() - started, repaired.summary())
+                        time.perf_counter() - started, repaired.summary(), skipped)
+
+
+def ingest_articles(articles: Sequence[Article], store: Store, embedder: Embedder, *, chunk_tokens: int = 180,
+                    chunk_overlap: int = 40, results: Sequence[FileResult] = ()) -> IngestReport:
+    """Store articles read elsewhere (fetched pages, feeds); unchanged ones are skipped, nothing is removed.
+
+    `results` are the status lines of whatever produced them (a failed fetch, a skipped entry);
+    they are counted in the report as they are.
+    """
+    started = time.perf_counter()
+    with writer_lock(store.index_dir):
+        store.bind_embedder(embedder.name)
+        manifest, pending = store.manifest(), store.pending()
+        fresh, unchanged, seen = [], 0, set()
+        for a in articles:
+            if a.id in seen:
+                continue
+            seen.add(a.id)
+            known = manifest.get(a.id)
+            if known and known[0] == a.content_hash and a.id not in pending:
+                unchanged += 1
+            else:
+                fresh.append(a)
+        chunks_done = _embed_and_store(fresh, store, embedder, chunk_tokens, chunk_overlap, False)
+    failed = sum(1 for f in results if f.status == "failed")
+    skipped = sum(1 for f in results if f.status == "skipped")
+    return IngestReport(tuple(results), len(fresh), unchanged, 0, failed, chunks_done, time.perf_counter() - started,
+                        skipped=skipped)
 
 
 def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
@@ -110,7 +143,7 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
     for path in files:
         root = next((r for r in roots if path == r or r in path.parents), None)
         try:
-            articles = load_file(path, root=root, max_bytes=max_bytes)
+            read = read_file(path, root=root, max_bytes=max_bytes)
         except ArticleError as e:
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", e.reason if e.where == str(path) else str(e)))
@@ -123,6 +156,10 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
             plan.failed_files.add(str(path))
             record(FileResult(str(path), "failed", f"could not be parsed ({type(e).__name__}: {e})"[:300]))
             continue
+        articles = read.articles
+        for error in read.errors:  # one bad record of a JSON(L) file: named with its line, the rest go on
+            plan.failed_files.add(error.where)  # and what that record had stored stays
+            record(FileResult(error.where, "failed", error.reason))
         if (prefix := (namespaces or {}).get(path)) is not None:
             articles = [replace(a, id=prefix + a.id) for a in articles]
         implausible = sorted({a.date for a in articles if not plausible_date(a.date)})
@@ -150,6 +187,8 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
             if implausible:
                 note += (f"; implausible date {', '.join(implausible[:3])} dropped (dates from {EARLIEST_YEAR} "
                          "to tomorrow are kept)")
+            if read.errors:
+                note += f"; {len(read.errors)} record{'s' if len(read.errors) > 1 else ''} failed"
             status = "ingested" if fresh else "unchanged"
             record(FileResult(str(path), status, f"{len(fresh)} new or changed of {len(articles)}{note}",
                               len(articles) - len(duplicates)))
@@ -209,8 +248,8 @@ def _remove_missing(roots: list[Path], store: Store, plan: _Plan) -> int:
     to_check += [(aid, "") for aid in store.pending() if aid not in plan.seen_ids]
     for article_id, origin in to_check:
         file = _ORIGIN_SUFFIX.sub("", origin)
-        if file in plan.failed_files:
-            continue  # a file that failed to load keeps what it had
+        if file in plan.failed_files or origin in plan.failed_files:
+            continue  # a file (or record) that failed to load keeps what it had
         in_scope = not origin or any(Path(file) == r or r in Path(file).parents for r in roots)
         if in_scope:
             store.remove(article_id)

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Sequence
 
 from rag.answer import Answer, Citation
+from rag.outlets import display_source
 from rag.text import ANSWER_MARKER as _MARKER
 from rag.types import Hit
 
@@ -59,7 +60,7 @@ def answer_text(text: str, turn: int, known: Sequence[int]) -> str:
 
 def outlets(hit: Hit) -> str:
     """Plain text: "Source", or "Source (also: Other Wire, Third Daily)" for a syndicated story."""
-    first = hit.source or (hit.sources[0] if hit.sources else "unknown source")
+    first = hit.source or (hit.sources[0] if hit.sources else display_source(None, hit.url, hit.article_id))
     others = [s for s in hit.sources if s != first]
     return f"{first} (also: {', '.join(others)})" if others else first
 
@@ -78,7 +79,7 @@ def byline(c: Citation, hits: Sequence[Hit] = ()) -> str:
     if url := safe_url(c.url):
         title = f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{title}</a>'
     hit = hit_for(c, hits)
-    source = outlets(hit) if hit else (c.source or "unknown source")
+    source = outlets(hit) if hit else display_source(c.source, c.url, c.article_id)
     return f"{title} — {escape(source)}, {escape(c.date or 'undated')}"
 
 

@@ -39,6 +39,7 @@ import os
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -238,6 +239,14 @@ class Store:
 
     def sources(self) -> list[str]:
         return self._cached("sources", self._rows.sources)
+
+    def catalog(self) -> list[Article]:
+        """Every stored article, text left out (""), by date then id; `rag list` shows them."""
+        rows = [self._rows.article(i) for i in sorted(self._rows.manifest())]
+        return sorted((replace(a, text="") for a in rows if a), key=lambda a: (a.date or "", a.id))
+
+    def chunk_count(self, article_id: str) -> int:
+        return len(self.chunk_ids(article_id))
 
     def stats(self) -> IndexStats:
         n = self._cached("count", self._rows.count)

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rag.articles import Article
-from rag.store.rows import DuplicateGroups, group_sources
+from rag.store.rows import DuplicateGroups, details, from_details, group_sources
 
 _PLACEHOLDER = [1.0]  # Chroma wants a vector per record; article rows are only ever fetched by id or kind
 
@@ -93,7 +93,7 @@ class ChromaRows:
         meta = {"kind": "article", "article_id": article.id, "origin": article.origin, "hash": article.content_hash,
                 "title": article.title, "chunks": chunks, "updated": time.time()}
         meta.update({k: v for k, v in (("date", article.date), ("source", article.source), ("url", article.url),
-                                       ("author", article.author)) if v})
+                                       ("author", article.author), ("details", details(article))) if v})
         mids, mdocs, mmetas = self._meta_records(last_ingested=str(time.time()))
         sids, sdocs, smetas = self._stamps(stamp)
         self._put([f"article:{article.id}"] + mids + sids, [article.text] + mdocs + sdocs, [meta] + mmetas + smetas)
@@ -124,7 +124,8 @@ class ChromaRows:
             return None
         m = got["metadatas"][0]
         return Article(id=article_id, title=m["title"], text=got["documents"][0], date=m.get("date"),
-                       source=m.get("source"), url=m.get("url"), author=m.get("author"), origin=m["origin"])
+                       source=m.get("source"), url=m.get("url"), author=m.get("author"), origin=m["origin"],
+                       **from_details(m.get("details")))
 
     def sources(self) -> list[str]:
         return sorted({m["source"] for m in self._articles() if m.get("source")})

@@ -11,13 +11,14 @@ repairable (`rag.store.Store`).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
@@ -27,7 +28,7 @@ SCHEMA = """
 create table if not exists articles (
     id text primary key, origin text not null, hash text not null,
     title text not null, date text, source text, url text, author text,
-    text text not null, chunks integer not null, updated real not null
+    text text not null, chunks integer not null, updated real not null, details text
 );
 create table if not exists pending (id text primary key, since real not null);
 create table if not exists meta (key text primary key, value text not null);
@@ -85,6 +86,12 @@ class SqliteRows:
         db = self._connection()
         db.execute("pragma journal_mode=wal")  # kept in the file: readers never block the writer
         db.executescript(SCHEMA)
+        if "details" not in {r[1] for r in db.execute("pragma table_info(articles)")}:
+            try:  # an index from before contributors and pages were kept: add their column
+                db.execute("alter table articles add column details text")
+                db.commit()
+            except sqlite3.OperationalError:  # another process added it first
+                pass
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection (a forked process opens its own)."""
@@ -123,9 +130,10 @@ class SqliteRows:
         now = time.time()
         with self._db() as db:
             db.executemany(
-                "insert or replace into articles values (?,?,?,?,?,?,?,?,?,?,?)",
-                [(a.id, a.origin, a.content_hash, a.title, a.date, a.source, a.url, a.author, a.text, n, now)
-                 for a, n in entries])
+                "insert or replace into articles (id, origin, hash, title, date, source, url, author, text, chunks, "
+                "updated, details) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(a.id, a.origin, a.content_hash, a.title, a.date, a.source, a.url, a.author, a.text, n, now,
+                  details(a)) for a, n in entries])
             db.executemany("delete from pending where id = ?", [(a.id,) for a, _ in entries])
             db.execute("insert or replace into meta values ('last_ingested', ?)", (str(now),))
             _bump_chunks_version(db)
@@ -158,10 +166,10 @@ class SqliteRows:
 
     def article(self, article_id: str) -> Article | None:
         with self._db() as db:
-            r = db.execute("select id, title, text, date, source, url, author, origin from articles where id = ?",
-                           (article_id,)).fetchone()
+            r = db.execute("select id, title, text, date, source, url, author, origin, details from articles "
+                           "where id = ?", (article_id,)).fetchone()
         return Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5], author=r[6],
-                       origin=r[7]) if r else None
+                       origin=r[7], **from_details(r[8])) if r else None
 
     def sources(self) -> list[str]:
         with self._db() as db:
@@ -232,3 +240,15 @@ def _forget_signature(db: sqlite3.Connection, article_id: str) -> None:
     heirs = [r[0] for r in db.execute("select id from signatures where canonical = ? order by id", (article_id,))]
     if heirs:
         db.execute("update signatures set canonical = ? where canonical = ?", (heirs[0], article_id))
+
+
+def details(article: Article) -> str | None:
+    """Contributors and PDF pages as one JSON column; None when the article has neither."""
+    if not article.contributors and not article.pages:
+        return None
+    return json.dumps({"contributors": list(article.contributors), "pages": [list(p) for p in article.pages]})
+
+
+def from_details(value: str | None) -> dict[str, Any]:
+    d = json.loads(value) if value else {}
+    return {"contributors": tuple(d.get("contributors", ())), "pages": tuple(tuple(p) for p in d.get("pages", ()))}
