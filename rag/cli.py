@@ -310,9 +310,10 @@ def _show(engine, args) -> int:
 
 
 def _require_index(config: Config) -> None:
-    from rag.retriever import IndexMissingError
+    from rag.errors import IndexMissingError
+    from rag.store import Store
 
-    if not config.chroma_url and not (Path(config.index_dir) / "articles.sqlite3").exists():
+    if not Store.exists(config.index_dir, config.chroma_url):
         raise IndexMissingError(f"no index at {config.index_dir}: build one first with "
                                 f"`python -m rag ingest corpus/ --index {config.index_dir}`")
 
