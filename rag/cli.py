@@ -146,7 +146,7 @@ def _details(answer) -> list[str]:
     for c in answer.citations:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
         hit = render.hit_for(c, answer.hits)
-        outlets = render.outlets(hit) if hit else (c.source or "unknown source")
+        outlets = render.outlets(hit) if hit else render.outlet_name(c.source, c.url)
         lines.append(f"  [{c.n}] {c.title} — {outlets}, {c.date or 'undated'}; "
                      f"{c.article_id} chars {c.span[0]}-{c.span[1]}{flag}")
     if answer.abstained and answer.hits:

@@ -12,8 +12,9 @@ from rag.render import escape
 from rag.uploads import Uploads, safe_name
 from tests.app_support import EVIL, fake_engine
 
-SAFE_TAGS = {"div", "b", "br", "q", "ol", "ul", "li", "button", "mark"}
-SAFE_ATTRS = {"class", "type", "data-turn", "data-n", "title"}
+SAFE_TAGS = {"div", "b", "br", "q", "ol", "ul", "li", "button", "mark", "span", "section", "h2", "h3", "p"}
+SAFE_ATTRS = {"class", "type", "data-turn", "data-n", "title", "aria-label", "role", "tabindex", "aria-live",
+              "aria-hidden"}
 
 
 def live_markup(html: str) -> tuple[set[str], set[str]]:
@@ -47,7 +48,8 @@ def ask(chat, question, session=None, filters=Filters()):
 
 def test_answer_is_streamed_and_cites_its_source(chat):
     frames, session = ask(chat, DEPLOYED)
-    assert "Searching…" in frames[0][0]  # the question shows at once, before the answer
+    assert "Searching 6 articles…" in frames[0][0]  # the question shows at once, before the answer
+    assert "Reading 5 passages…" in frames[1][0]  # then what is being read
     html = frames[-1][0]
     assert "12,000 North Korean soldiers" in html
     assert '<button type="button" class="cite" data-turn="0" data-n="1"' in html
@@ -75,8 +77,8 @@ def test_follow_up_retrieves_the_article_of_the_question_before(chat):
     assert not follow.abstained
     assert follow.citations[0].article_id == session.turns[0].answer.citations[0].article_id
     assert "captured" in follow.text and "two" in follow.text
-    assert len(follow.citations) > 1 and len(frames) == 1 + len(follow.citations)  # streamed sentence by sentence
-    assert frames[1][0].count('class="cite"') < frames[-1][0].count('class="cite"')
+    assert len(follow.citations) > 1 and len(frames) == 2 + len(follow.citations)  # streamed sentence by sentence
+    assert frames[2][0].count('class="cite"') < frames[-1][0].count('class="cite"')
     html = frames[-1][0]
     assert html.count('class="msg user"') == 2 and 'data-turn="1"' in html
 
