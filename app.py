@@ -84,7 +84,9 @@ watch('value', () => {
 PANEL_EMPTY = '<div class="panel-empty">Click a [n] in an answer to read the passage it comes from.</div>'
 
 CSS = """
-.gradio-container { max-width: 1400px !important; }
+/* Gradio's container hides overflow, which turns off position: sticky for everything inside it;
+   clip hides the same overflow without making a scroll container. */
+.gradio-container { max-width: 1400px !important; overflow: clip !important; }
 #transcript { min-height: calc(100vh - 260px); }
 #transcript .msg { margin: 0 0 .9em 0; padding: .7em .9em; border-radius: 10px; line-height: 1.55;
   scroll-margin-bottom: 170px; scroll-margin-top: 8px; }
