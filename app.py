@@ -87,12 +87,20 @@ CSS = """
 /* Gradio's container hides overflow, which turns off position: sticky for everything inside it;
    clip hides the same overflow without making a scroll container. */
 .gradio-container { max-width: 1400px !important; overflow: clip !important; }
+/* Colours that pass WCAG AA (4.5:1) in both themes, where Gradio's defaults do not. */
+:root { --rag-muted: #4b5563; --rag-link: #1d4ed8; }
+.dark { --rag-muted: #c4c8cf; --rag-link: #93c5fd; }
+button.primary, button.primary:hover { background: #c2410c !important; color: #fff !important; border-color: #c2410c !important; }
+button.stop, button.stop:hover { background: #b91c1c !important; color: #fff !important; border-color: #b91c1c !important; }
+button[role="tab"].selected { color: #c2410c !important; }
+.dark button[role="tab"].selected { color: #fdba74 !important; }
+.source-view, .source-view h3, .panel-head { color: var(--body-text-color); }
 #transcript { min-height: calc(100vh - 260px); }
 #transcript .msg { margin: 0 0 .9em 0; padding: .7em .9em; border-radius: 10px; line-height: 1.55;
   scroll-margin-bottom: 170px; scroll-margin-top: 8px; }
 #transcript .msg.user { background: var(--background-fill-secondary); margin-left: 12%; }
 #transcript .msg.assistant { border: 1px solid var(--border-color-primary); }
-#transcript .who { font-size: .8em; font-weight: 600; margin-bottom: .2em; color: var(--body-text-color-subdued); }
+#transcript .who { font-size: .8em; font-weight: 600; margin-bottom: .2em; color: var(--rag-muted); }
 #transcript .empty { text-align: center; padding: 8vh 1em 1em; }
 #transcript .empty h2 { font-size: 1.5em; margin-bottom: .3em; }
 ul.examples { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr));
@@ -107,10 +115,10 @@ button.card { width: 100%; text-align: left; display: flex; flex-direction: colu
   padding: .5em .7em; border-radius: 8px; border: 1px solid var(--border-color-primary);
   background: var(--background-fill-secondary); color: var(--body-text-color); font-size: .85em; }
 button.card:hover { border-color: var(--color-accent); }
-.card-meta { font-size: .9em; color: var(--body-text-color-subdued); }
+.card-meta { font-size: .9em; color: var(--rag-muted); }
 .card-marks { font-weight: 700; color: var(--body-text-color); }
 .card-title { font-weight: 600; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
-.card-count { font-size: .9em; color: var(--body-text-color-subdued); }
+.card-count { font-size: .9em; color: var(--rag-muted); }
 .msg-actions { margin-top: .4em; }
 button.copy { font-size: .8em; background: none; border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: .1em .6em; cursor: pointer; color: var(--body-text-color); }
@@ -119,13 +127,12 @@ button.copy { font-size: .8em; background: none; border: 1px solid var(--border-
 .dark .unsupported-note, .dark .error { color: #ff8a80; }
 button.cite.unsupported { text-decoration: line-through wavy #b42318; }
 #transcript .answer.streaming { white-space: pre-wrap; }
-#transcript .pending { font-style: italic; color: var(--body-text-color-subdued); }
+#transcript .pending { font-style: italic; color: var(--rag-muted); }
 .dots::before { content: "●"; margin-right: .4em; animation: rag-pulse 1s infinite alternate; }
 @keyframes rag-pulse { from { opacity: .3; } to { opacity: 1; } }
 @media (prefers-reduced-motion: reduce) { .dots::before { animation: none; } }
-button.cite { color: #1d4ed8; background: none; border: none; padding: 0 .1em; cursor: pointer; font-weight: 700;
+button.cite { color: var(--rag-link); background: none; border: none; padding: 0 .1em; cursor: pointer; font-weight: 700;
   text-decoration: underline; font-size: .9em; }
-.dark button.cite { color: #93c5fd; }
 mark.cited { background: #ffe58a; color: #111; padding: 0 .1em; border-radius: 2px; }
 button:focus-visible, a:focus-visible, textarea:focus-visible, input:focus-visible, .source-view:focus-visible {
   outline: 3px solid #2563eb !important; outline-offset: 2px; }
@@ -149,8 +156,8 @@ button.panel-close { background: none; border: 1px solid var(--border-color-prim
 .panel-actions button { border: 1px solid var(--border-color-primary); border-radius: 6px; padding: .25em .7em;
   background: var(--background-fill-secondary); color: var(--body-text-color); cursor: pointer; }
 .panel-actions a { color: var(--body-text-color); }
-.panel-empty { color: var(--body-text-color-subdued); padding: 1em 0; }
-#status .stats { font-size: .85em; color: var(--body-text-color-subdued); }
+.panel-empty { color: var(--rag-muted); padding: 1em 0; }
+#status .stats { font-size: .85em; color: var(--rag-muted); }
 .error { color: #b42318; }
 @media (max-width: 900px) {
   #source-col:not(:has(.source-view)) { display: none !important; }
@@ -299,15 +306,18 @@ def build_app(engine, upload_dir: Path):
 
         settings = [source, since, until, k, answerer]
         inputs = [question, session] + settings
-        sent = send.click(respond, inputs, [question, transcript, session], api_name="chat")
-        submitted = question.submit(respond, inputs, [question, transcript, session], api_name=False)
+        # the transcript shows its own stage ("Searching 44 articles…"), not Gradio's spinner
+        sent = send.click(respond, inputs, [question, transcript, session], api_name="chat", show_progress="hidden")
+        submitted = question.submit(respond, inputs, [question, transcript, session], api_name=False,
+                                    show_progress="hidden")
         stop_btn.click(stop, [session], [transcript, session], cancels=[sent, submitted], api_name=False)
         new.click(new_chat, None, [transcript, session, panel, selected, chips], cancels=[sent, submitted],
                   api_name=False)
-        transcript.click(show_source, [session], [panel, selected], api_name=False)
-        panel.click(panel_action, [session, selected], [panel, selected], api_name=False)
+        # the panel answers at once: no progress overlay dimming it (or its contrast) meanwhile
+        transcript.click(show_source, [session], [panel, selected], api_name=False, show_progress="hidden")
+        panel.click(panel_action, [session, selected], [panel, selected], api_name=False, show_progress="hidden")
         for control in settings:
-            control.change(show_chips, settings, [chips], api_name=False)
+            control.change(show_chips, settings, [chips], api_name=False, show_progress="hidden")
         lib_inputs = [lib_query, lib_outlet, lib_since, lib_until]
         for control in lib_inputs:
             control.change(library_rows, lib_inputs, [table, shown, to_remove], api_name=False)

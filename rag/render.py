@@ -139,9 +139,7 @@ def card_html(card: SourceCard, turn: int) -> str:
     if card.unsupported:
         count += f', <span class="unsupported-note">{len(card.unsupported)} not supported by the passage</span>'
     marks = " ".join(f"[{n}]" for n in card.numbers)
-    label = f"Open source {marks}: {card.title}, {card.outlet}, {card.date or 'undated'}"
-    return (f'<li><button type="button" class="card" data-turn="{turn}" data-n="{card.numbers[0]}" '
-            f'aria-label="{escape(label)}">'
+    return (f'<li><button type="button" class="card" data-turn="{turn}" data-n="{card.numbers[0]}">'
             f'<span class="card-meta"><span class="card-marks">{escape(marks)}</span> '
             f'<span class="outlet">{escape(card.outlet)}</span> · {escape(card.date or "undated")}</span>'
             f'<span class="card-title">{escape(card.title)}</span>'
