@@ -128,7 +128,7 @@ class Chat:
         answer = answerer.answer(question, hits)
         turn.answer = answer
         pieces = [p for p in _PIECE.findall(answer.text) if p]
-        for i in range(1, len(pieces)):
+        for i in range(1, len(pieces)):  # the answer is ready: stop now just shows it whole
             yield self.transcript(session, partial="".join(pieces[:i]).rstrip()), session
         yield self.transcript(session), session
 
