@@ -20,6 +20,7 @@ import os
 import sys
 from pathlib import Path
 
+from rag import render
 from rag.chat import ALL_SOURCES, Chat, ChatSession, Filters
 from rag.errors import RagError
 from rag.uploads import Uploads
@@ -78,6 +79,16 @@ watch('value', () => {
   } else if (window.ragLastCite && document.body.contains(window.ragLastCite)) {
     window.ragLastCite.focus({preventScroll: true});
   }
+});
+"""
+
+# The library: Remove asks once more ("Confirm removal") before the article goes.
+LIBRARY_JS = """
+element.addEventListener('click', (e) => {
+  const b = e.target.closest('button.lib-remove');
+  if (!b) return;
+  if (b.dataset.armed) { trigger('click', {id: b.dataset.id}); return; }
+  b.dataset.armed = '1'; b.textContent = 'Confirm removal';
 });
 """
 
@@ -157,6 +168,16 @@ button.panel-close { background: none; border: 1px solid var(--border-color-prim
   background: var(--background-fill-secondary); color: var(--body-text-color); cursor: pointer; }
 .panel-actions a { color: var(--body-text-color); }
 .panel-empty { color: var(--rag-muted); padding: 1em 0; }
+ul.library { list-style: none; padding: 0; margin: .5em 0; }
+.lib-item { display: flex; justify-content: space-between; align-items: center; gap: .8em; padding: .55em .2em;
+  border-bottom: 1px solid var(--border-color-primary); }
+.lib-title { font-weight: 600; }
+.lib-count { margin: .4em 0; color: var(--rag-muted); }
+button.lib-remove { flex: none; border: 1px solid #b91c1c; color: #b91c1c; background: none; border-radius: 6px;
+  padding: .2em .7em; cursor: pointer; }
+.dark button.lib-remove { border-color: #ff8a80; color: #ff8a80; }
+button.lib-remove[data-armed] { background: #b91c1c; color: #fff; }
+button.lib-remove, .panel-actions button, button.panel-close { font-size: .9rem !important; font-weight: 600 !important; }
 #status .stats { font-size: .85em; color: var(--rag-muted); }
 .error { color: #b42318; }
 @media (max-width: 900px) {
@@ -216,23 +237,17 @@ def build_app(engine, upload_dir: Path):
     def show_chips(source, since, until, k, answerer):
         return chat.chips(filters_of(source, since, until, k, answerer))
 
-    def library_rows(query, outlet, since, until):
+    def library_view(query, outlet, since, until):
         entries = chat.library.entries(query, None if outlet in (None, "", ALL_OUTLETS) else outlet,
                                        (since or "").strip() or None, (until or "").strip() or None)
-        rows = [[e.title, e.outlet, e.date or "undated", e.chunks] for e in entries[:LIMIT]]
-        shown = f"{len(entries)} of {len(chat.library.all())} articles" + (f" (first {LIMIT} shown)" if len(entries) > LIMIT else "")
-        choices = [(f"{e.title} — {e.outlet}, {e.date or 'undated'}", e.article_id) for e in entries[:LIMIT]]
-        return rows, shown, gr.update(choices=choices, value=None)
+        return render.library_html(entries, len(chat.library.all()))
 
-    def remove_article(article_id, query, outlet, since, until):
-        if not article_id:
-            note = "Choose an article to remove first."
-        else:
-            title = next((e.title for e in chat.library.all() if e.article_id == article_id), article_id)
-            n = chat.library.remove(article_id)
-            note = f"Removed “{title}” ({n} chunks)." if n else "That article was no longer in the index."
-        rows, shown, choices = library_rows(query, outlet, since, until)
-        return note, rows, shown, choices, chat.status(), gr.update(choices=chat.sources())
+    def remove_article(query, outlet, since, until, evt: gr.EventData):
+        article_id = str(evt.id)
+        title = next((e.title for e in chat.library.all() if e.article_id == article_id), article_id)
+        n = chat.library.remove(article_id)
+        note = f"Removed “{title}” ({n} chunks)." if n else "That article was no longer in the index."
+        return note, library_view(query, outlet, since, until), chat.status(), gr.update(choices=chat.sources())
 
     def add_files(files):
         rows = []
@@ -245,7 +260,6 @@ def build_app(engine, upload_dir: Path):
         yield done, rows, chat.status(), gr.update(choices=chat.sources())
 
     ALL_OUTLETS = "All outlets"
-    LIMIT = 500
     with gr.Blocks(title="News RAG: ask the articles") as demo:
         session = gr.State(ChatSession())
         selected = gr.State(None)
@@ -283,21 +297,15 @@ def build_app(engine, upload_dir: Path):
                     with gr.Column(scale=2, min_width=320, elem_id="source-col"):
                         panel = gr.HTML(PANEL_EMPTY, elem_id="source", js_on_load=PANEL_JS)
             with gr.Tab("Library", id="library"):
-                shown = gr.Markdown(elem_id="library-count")
                 with gr.Row():
                     lib_query = gr.Textbox(label="Search titles", placeholder="words in the title, outlet or file",
-                                           scale=3)
+                                           scale=3, min_width=160)
                     lib_outlet = gr.Dropdown([ALL_OUTLETS] + chat.library.outlets(), value=ALL_OUTLETS,
-                                             label="Outlet", scale=2)
-                    lib_since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", scale=1)
-                    lib_until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", scale=1)
-                table = gr.Dataframe(headers=["title", "outlet", "date", "chunks"], interactive=False,
-                                     label="Indexed articles", elem_id="library-table", wrap=True,
-                                     column_widths=["52%", "24%", "14%", "10%"])
-                with gr.Row():
-                    to_remove = gr.Dropdown([], label="Article to remove", scale=4)
-                    remove = gr.Button("Remove from the index", variant="stop", scale=1)
-                removed = gr.Markdown()
+                                             label="Outlet", scale=2, min_width=160)
+                    lib_since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", scale=1, min_width=120)
+                    lib_until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", scale=1, min_width=120)
+                removed = gr.Markdown(elem_id="library-note")
+                table = gr.HTML(elem_id="library-table", js_on_load=LIBRARY_JS)
                 with gr.Accordion("Add articles (.txt .md .html .json .jsonl)", open=False):
                     files = gr.File(file_count="multiple", file_types=UPLOAD_TYPES, label="Article files")
                     upload_note = gr.Markdown()
@@ -320,11 +328,11 @@ def build_app(engine, upload_dir: Path):
             control.change(show_chips, settings, [chips], api_name=False, show_progress="hidden")
         lib_inputs = [lib_query, lib_outlet, lib_since, lib_until]
         for control in lib_inputs:
-            control.change(library_rows, lib_inputs, [table, shown, to_remove], api_name=False)
-        demo.load(library_rows, lib_inputs, [table, shown, to_remove], api_name=False)
-        remove.click(remove_article, [to_remove] + lib_inputs, [removed, table, shown, to_remove, status, source],
-                     api_name=False)
-        files.upload(add_files, [files], [upload_note, results, status, source], api_name="upload")
+            control.change(library_view, lib_inputs, [table], api_name=False, show_progress="hidden")
+        demo.load(library_view, lib_inputs, [table], api_name=False)
+        table.click(remove_article, lib_inputs, [removed, table, status, source], api_name=False)
+        files.upload(add_files, [files], [upload_note, results, status, source], api_name="upload").then(
+            library_view, lib_inputs, [table], api_name=False)
         gr.api(ask, api_name="ask")
     return demo
 

@@ -257,3 +257,20 @@ def examples_html(questions: Sequence[str]) -> str:
     return ('<div class="empty"><h2>Ask the news articles</h2>'
             '<p>Answers quote the articles; click a [n] to read the passage it comes from.</p>'
             + (f'<ul class="examples" aria-label="Example questions">{items}</ul>' if items else "") + "</div>")
+
+
+def library_html(entries: Sequence, total: int, limit: int = 500) -> str:
+    """The library view: one row per stored article (title, outlet, date, chunks) with a Remove button.
+
+    `entries` are `rag.library.Entry`s; the first `limit` are shown.
+    """
+    shown = f"{len(entries)} of {plural(total, 'article')}" + (f" (first {limit} shown)" if len(entries) > limit else "")
+    items = "".join(
+        f'<li class="lib-item"><div class="lib-text"><div class="lib-title">{escape(e.title)}</div>'
+        f'<div class="card-meta"><span class="outlet">{escape(e.outlet)}</span> · {escape(e.date or "undated")} · '
+        f'{plural(e.chunks, "chunk")}</div></div>'
+        f'<button type="button" class="lib-remove" data-id="{escape(e.article_id)}" '
+        f'aria-label="Remove {escape(e.title)} from the index">Remove</button></li>'
+        for e in entries[:limit])
+    body = f'<ul class="library">{items}</ul>' if items else '<p class="panel-empty">No article matches these filters.</p>'
+    return f'<div class="lib-count" role="status">{escape(shown)}</div>{body}'

@@ -119,3 +119,24 @@ def test_article_markup_stays_inert_in_the_page(served):
         assert "<script>alert('pwned')</script>" in text and "<img src=http://evil.example/y.png>" in text
         assert "${7*7}" in text
         assert page.locator("#source img, #source script, #transcript img, #transcript script").count() == 0
+
+
+def test_library_filters_and_removes_an_article(tmp_path):
+    s = serve(tmp_path)
+    try:
+        with browser_page(s.url, *WIDTHS["phone"]) as page:
+            page.get_by_role("tab", name="Library").click()
+            rows = page.locator("#library-table li.lib-item")
+            rows.first.wait_for(timeout=15_000)
+            assert rows.count() == 6
+            page.get_by_label("Search titles").fill("volcano")
+            page.wait_for_function("document.querySelectorAll('#library-table li.lib-item').length == 1", timeout=15_000)
+            remove = rows.first.locator("button.lib-remove")
+            remove.click()
+            assert remove.inner_text() == "Confirm removal" and rows.count() == 1  # one more click to remove
+            remove.click()
+            page.locator("#library-note").get_by_text("Removed").wait_for(timeout=15_000)
+            assert "No article matches" in page.locator("#library-table").inner_text()
+            assert "5 articles" in page.locator("#status").inner_text()
+    finally:
+        s.demo.close()
