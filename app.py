@@ -1,9 +1,15 @@
 """The browser chat: `python app.py [--host H] [--port P] [--corpus DIR] [--index DIR]`.
 
 Thin on purpose: `build_app(engine, upload_dir)` lays out the Gradio interface around
-`rag.chat.Chat` (answers, sources, status) and `rag.uploads.Uploads` (adding article
-files), and `launch(...)` serves it with safe defaults. All behaviour lives in the library;
-Gradio is imported here and nowhere else.
+`rag.chat.Chat` (answers, source cards and panel, stages, the library, example questions)
+and `rag.uploads.Uploads` (adding article files), and `launch(...)` serves it with safe
+defaults. All behaviour lives in the library; what is here is layout, the CSS that pins the
+input and keeps the source panel in view (a sheet on narrow screens), and a few lines of
+JavaScript that turn clicks and Escape into events. Gradio is imported here and nowhere else.
+
+Endpoints: `/ask` (the question alone; settings optional by name; answer, citations, HTML),
+`/chat` (what the page uses: question and every setting, a conversation per client) and
+`/upload`.
 
 Safe by default: binds 127.0.0.1 unless `--host` or `RAG_HOST` says otherwise, never
 shares, no server-side rendering, uploads capped at `MAX_UPLOAD`, no folder served

@@ -186,3 +186,13 @@ def test_gradio_is_imported_only_by_app_py():
     root = Path(__file__).resolve().parent.parent
     offenders = [p.name for p in (root / "rag").glob("*.py") if "import gradio" in p.read_text()]
     assert offenders == []
+
+
+def test_the_readme_api_snippet_runs_as_written(served, capsys):
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = next(s for s in re.findall(r"```python\n(.*?)```", readme, re.S) if 'api_name="/ask"' in s)
+    exec(snippet.replace("http://127.0.0.1:7860/", served.url + "/"), {})
+    out = capsys.readouterr().out
+    assert "12,000 North Korean soldiers" in out and re.search(r"^\[1\] \S.*, 2025-01-14: ", out, re.M)
