@@ -34,6 +34,7 @@ from rag.uploads import Uploads
 MAX_UPLOAD = "10mb"
 CONCURRENCY = 4  # answers computed at once; the rest wait in the queue
 QUEUE_SIZE = 64  # beyond this, a request is refused with "queue is full"
+ALL_OUTLETS = "All outlets"
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 
 # The transcript: a [n] marker or a source card opens its passage in the source panel; an
@@ -235,7 +236,7 @@ def build_app(engine, upload_dir: Path):
 
     def new_chat():
         session = ChatSession()
-        return chat.transcript(session), session, PANEL_EMPTY, None, ""
+        return chat.transcript(session), session, PANEL_EMPTY, None
 
     def stop(session):
         return chat.stop(session), session
@@ -252,7 +253,8 @@ def build_app(engine, upload_dir: Path):
         article_id = str(evt.id)
         title = next((e.title for e in chat.library.all() if e.article_id == article_id), article_id)
         n = chat.library.remove(article_id)
-        note = f"Removed “{title}” ({n} chunks)." if n else "That article was no longer in the index."
+        note = (f"Removed “{title}” ({render.plural(n, 'chunk')}); it comes back if its file is ingested again."
+                if n else "That article was no longer in the index.")
         return note, library_view(query, outlet, since, until), chat.status(), gr.update(choices=chat.sources())
 
     def add_files(files):
@@ -265,7 +267,6 @@ def build_app(engine, upload_dir: Path):
         done = f"Done: {len(rows) - failed} of {len(rows)} file(s) added." + (f" {failed} not added, see below." if failed else "")
         yield done, rows, chat.status(), gr.update(choices=chat.sources())
 
-    ALL_OUTLETS = "All outlets"
     with gr.Blocks(title="News RAG: ask the articles") as demo:
         session = gr.State(ChatSession())
         selected = gr.State(None)
@@ -325,7 +326,7 @@ def build_app(engine, upload_dir: Path):
         submitted = question.submit(respond, inputs, [question, transcript, session], api_name=False,
                                     show_progress="hidden")
         stop_btn.click(stop, [session], [transcript, session], cancels=[sent, submitted], api_name=False)
-        new.click(new_chat, None, [transcript, session, panel, selected, chips], cancels=[sent, submitted],
+        new.click(new_chat, None, [transcript, session, panel, selected], cancels=[sent, submitted],
                   api_name=False)
         # the panel answers at once: no progress overlay dimming it (or its contrast) meanwhile
         transcript.click(show_source, [session], [panel, selected], api_name=False, show_progress="hidden")
