@@ -255,7 +255,14 @@ def build_app(engine, upload_dir: Path):
         n = chat.library.remove(article_id)
         note = (f"Removed “{title}” ({render.plural(n, 'chunk')}); it comes back if its file is ingested again."
                 if n else "That article was no longer in the index.")
-        return note, library_view(query, outlet, since, until), chat.status(), gr.update(choices=chat.sources())
+        return (note, library_view(query, outlet, since, until), chat.status(), gr.update(choices=chat.sources()),
+                outlets_now())
+
+    def outlets_now():
+        return gr.update(choices=[ALL_OUTLETS] + chat.library.outlets())
+
+    def after_upload(query, outlet, since, until):
+        return library_view(query, outlet, since, until), outlets_now()
 
     def add_files(files):
         rows = []
@@ -337,9 +344,9 @@ def build_app(engine, upload_dir: Path):
         for control in lib_inputs:
             control.change(library_view, lib_inputs, [table], api_name=False, show_progress="hidden")
         demo.load(library_view, lib_inputs, [table], api_name=False)
-        table.click(remove_article, lib_inputs, [removed, table, status, source], api_name=False)
+        table.click(remove_article, lib_inputs, [removed, table, status, source, lib_outlet], api_name=False)
         files.upload(add_files, [files], [upload_note, results, status, source], api_name="upload").then(
-            library_view, lib_inputs, [table], api_name=False)
+            after_upload, lib_inputs, [table, lib_outlet], api_name=False)
         gr.api(ask, api_name="ask")
     return demo
 
