@@ -5,7 +5,10 @@ one user's turns (question and answer); it is plain data, so the app keeps one p
 tab. `Chat.respond` is a generator that yields the rendered transcript as the answer
 grows, one cited sentence at a time. A follow-up question ("How many of them were
 captured?") is searched together with the question before it (`rag.conversation`).
-`Chat.source` and `Chat.article` render what citation `[n]` of turn `t` points at.
+`Chat.source` and `Chat.article` render what citation `[n]` of turn `t` points at, for
+the source panel. While an answer is prepared the transcript shows the stage ("Searching
+44 articles…", "Reading 5 passages…"). `Chat.ask` is the one-shot form behind the `/ask`
+API: the answer text, its citations as plain data and the rendered HTML.
 
 What it leaves out: token-level streaming for the extractive answerer (it produces whole
 sentences) and persistence of sessions across server restarts.
@@ -26,12 +29,18 @@ from rag import render
 from rag.answer import Answer, Citation
 from rag.conversation import search_query
 from rag.errors import RagError
+from rag.library import Library, example_questions
 from rag.llm import stream_answer
+from rag.outlets import display_source
 from rag.retriever import make_where
 from rag.types import Filter
 
 ALL_SOURCES = "All sources"
 MAX_QUESTION_CHARS = 1_000  # the browser's textbox says so too; this is what holds for any client
+
+
+class EmptyQuestionError(RagError, ValueError):
+    """The `/ask` API was called without a question."""
 _PIECE = re.compile(r".*?(?:\[\d+\]|$)\s*", re.S)  # a sentence and its marker
 
 
@@ -40,6 +49,7 @@ class Turn:
     question: str
     answer: Answer | None = None
     error: str | None = None
+    stopped: bool = False  # the user pressed stop before the answer was ready
 
 
 @dataclass
@@ -65,10 +75,25 @@ class Filters:
         return make_where(source=source, since=(self.since or "").strip() or None,
                           until=(self.until or "").strip() or None)
 
+    def chips(self, default_k: int | None = None, default_answerer: str | None = None) -> list[str]:
+        """The filters that narrow or change the search, as short labels ("Outlet: Wikinews")."""
+        out = []
+        if self.source not in (None, "", ALL_SOURCES):
+            out.append(f"Outlet: {self.source}")
+        since, until = (self.since or "").strip(), (self.until or "").strip()
+        if since or until:
+            out.append(f"Dates: {since or '…'} to {until or 'today'}")
+        if self.k and default_k and self.k != default_k:
+            out.append(f"{self.k} passages")
+        if self.answerer and default_answerer and self.answerer != default_answerer:
+            out.append(f"Answerer: {self.answerer}")
+        return out
+
 
 class Chat:
     def __init__(self, engine):
         self.engine = engine
+        self.library = Library(engine.store)
 
     def respond(self, question: str, session: ChatSession | None,
                 filters: Filters = Filters()) -> Iterator[tuple[str, ChatSession]]:
@@ -85,7 +110,7 @@ class Chat:
             return
         turn = Turn(question)
         session.turns.append(turn)
-        yield self.transcript(session, pending=True), session
+        yield self.transcript(session, stage=f"Searching {render.plural(self.engine.stats().articles, 'article')}…"), session
         try:  # only what the user typed is checked here; a bug in search keeps its traceback
             where = filters.where()
             answerer = self.engine.answerer(filters.answerer)
@@ -94,10 +119,15 @@ class Chat:
             yield self.transcript(session), session
             return
         hits = self.engine.search(search_query(question, session.questions()), filters.k, where)
+        if turn.stopped:
+            return
+        yield self.transcript(session, stage=f"Reading {render.plural(len(hits), 'passage')}…"), session
         if hasattr(answerer, "stream"):  # a language model: its words as they arrive, then the checked answer
             stream = stream_answer(answerer, question, hits)
             text = ""
             for delta in stream:
+                if turn.stopped:
+                    return
                 text += delta
                 yield self.transcript(session, streaming=text), session
             turn.answer = stream.answer
@@ -106,14 +136,15 @@ class Chat:
         answer = answerer.answer(question, hits)
         turn.answer = answer
         pieces = [p for p in _PIECE.findall(answer.text) if p]
-        for i in range(1, len(pieces)):
+        for i in range(1, len(pieces)):  # the answer is ready: stop now just shows it whole
             yield self.transcript(session, partial="".join(pieces[:i]).rstrip()), session
         yield self.transcript(session), session
 
-    def transcript(self, session: ChatSession, *, partial: str | None = None, pending: bool = False,
+    def transcript(self, session: ChatSession, *, partial: str | None = None, stage: str | None = None,
                    streaming: str | None = None) -> str:
-        """The whole conversation as safe HTML; the last answer cut to `partial`, or the raw
-        `streaming` text of a language model before its citations are checked."""
+        """The whole conversation as safe HTML; the last answer cut to `partial`, the `stage`
+        of an answer in preparation, or the raw `streaming` text of a language model before
+        its citations are checked."""
         out = []
         for i, t in enumerate(session.turns):
             out.append(render.message_html("user", render.escape(t.question)))
@@ -121,14 +152,17 @@ class Chat:
             if t.error:
                 out.append(render.message_html("assistant", render.error_html(t.error)))
             elif t.answer is not None:
-                body = render.answer_html(t.answer, i, partial_text=partial if last else None)
+                body = render.answer_html(t.answer, i, partial_text=partial if last else None,
+                                          names=self.outlet_names(t.answer))
                 out.append(render.message_html("assistant", body))
+            elif t.stopped:
+                out.append(render.message_html("assistant", '<div class="note">Stopped before the answer was ready.</div>'))
             elif streaming is not None and last:
                 out.append(render.message_html("assistant", render.streaming_html(streaming)))
-            elif pending and last:
-                out.append(render.message_html("assistant", '<div class="answer pending">Searching…</div>'))
+            elif stage and last:
+                out.append(render.message_html("assistant", render.stage_html(stage)))
         if not out:
-            return '<div class="empty">Ask a question about the articles.</div>'
+            return render.examples_html(self.examples())
         return f'<div class="transcript">{"".join(out)}</div>'
 
     def citation(self, session: ChatSession | None, turn: int, n: int) -> Citation | None:
@@ -144,7 +178,7 @@ class Chat:
         article = self.engine.store.article(c.article_id)
         if article is None:
             return render.error_html(f"the article {c.article_id!r} is no longer in the index")
-        return render.passage_html(c, article.text)
+        return render.passage_html(c, article.text, turn=turn, outlet=self._outlet(c, article))
 
     def article(self, session: ChatSession | None, turn: int, n: int) -> str:
         """The whole article behind `[n]` of turn `turn`, the cited sentence highlighted."""
@@ -152,7 +186,48 @@ class Chat:
         article = self.engine.store.article(c.article_id) if c else None
         if c is None or article is None:
             return render.error_html("choose a citation first")
-        return render.article_html(c, article.text)
+        return render.article_html(c, article.text, turn=turn, outlet=self._outlet(c, article))
+
+    def _outlet(self, c: Citation, article) -> str:
+        return display_source(c.source or article.source, c.url or article.url, c.article_id, article.origin)
+
+    def outlet_names(self, answer: Answer) -> dict[str, str]:
+        """article id -> outlet for the cited articles that record no outlet (their domain or file)."""
+        names = {}
+        for c in answer.citations:
+            if not c.source and c.article_id not in names and (a := self.engine.store.article(c.article_id)):
+                names[c.article_id] = display_source(a.source, a.url or c.url, c.article_id, a.origin)
+        return names
+
+    def stop(self, session: ChatSession | None) -> str:
+        """Mark the answer in preparation as stopped; the transcript to show."""
+        session = session or ChatSession()
+        for t in session.turns:
+            if t.answer is None and not t.error:
+                t.stopped = True
+        return self.transcript(session)
+
+    def ask(self, question: str, filters: Filters = Filters()) -> dict[str, Any]:
+        """One question, no conversation: `{"answer", "abstained", "citations", "html"}`.
+
+        Each citation is `{"n", "title", "outlet", "date", "url", "quote", "article_id",
+        "span", "supported"}`; a bad date or answerer name raises the `RagError` that says so.
+        """
+        question = (question or "").strip()
+        if not question:
+            raise EmptyQuestionError("the question is empty: type what you want to know about the articles")
+        answer = self.engine.answerer(filters.answerer).answer(
+            question, self.engine.search(question, filters.k, filters.where()))
+        session = ChatSession([Turn(question, answer)])
+        cards = {n: card for card in render.source_cards(answer, self.outlet_names(answer)) for n in card.numbers}
+        citations = [{"n": c.n, "title": c.title, "outlet": cards[c.n].outlet, "date": c.date, "url": c.url,
+                      "quote": c.quote, "article_id": c.article_id, "span": list(c.span), "supported": c.supported}
+                     for c in answer.citations]
+        return {"answer": answer.text, "abstained": answer.abstained, "citations": citations,
+                "html": self.transcript(session)}
+
+    def examples(self, n: int = 4) -> list[str]:
+        return example_questions(self.library.all(), n)
 
     def status(self) -> str:
         s = self.engine.stats()
@@ -160,6 +235,9 @@ class Chat:
 
     def sources(self) -> list[str]:
         return [ALL_SOURCES] + list(self.engine.store.sources())
+
+    def chips(self, filters: Filters) -> str:
+        return render.chips_html(filters.chips(self.engine.config.k, self.engine.config.answerer))
 
     def answerers(self) -> list[str]:
         return sorted(self.engine.answerers)

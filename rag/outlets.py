@@ -104,14 +104,23 @@ def find_outlet(source: str | None, url: str | None, raw_text: str = "") -> str 
     return outlet_from_url(url) or (outlet_from_text(raw_text) if raw_text else None) or registered_domain(url)
 
 
-def display_source(source: str | None, url: str | None = None, article_id: str | None = None) -> str:
-    """What a reader sees as the source: the outlet, else the URL's domain, else the file the article came from."""
-    if source:
-        return source
+def display_source(source: str | None, url: str | None = None, article_id: str | None = None,
+                   origin: str | None = None) -> str:
+    """What a reader sees as the source: the outlet, else the URL's domain, else the file the article came from.
+
+    >>> display_source(None, "https://www.example.com/news/1")
+    'example.com'
+    >>> display_source(None, None, origin="feeds/wire.jsonl:12")
+    'wire.jsonl'
+    """
+    if source and source.strip():
+        return source.strip()
     if url:
-        host = re.sub(r"^[a-z]+://", "", url).split("/")[0]
+        host = re.sub(r"^[a-z]+://", "", url.strip()).split("/")[0].split(":")[0]
         if host:
-            return host
+            return host.removeprefix("www.")
+    if origin and (name := re.sub(r":\d+$", "", origin).replace("\\", "/").rsplit("/", 1)[-1]):
+        return name
     if article_id:
         return article_id.rsplit("/", 1)[-1]
     return "no source recorded"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv, install the pinned requirements and the project itself (again only when they change).
 #   scripts/setup.sh        runtime dependencies
-#   scripts/setup.sh dev    runtime + test dependencies, and Debian's chromium for the browser test
+#   scripts/setup.sh dev    runtime + test dependencies, Debian's chromium for the browser tests and
+#                           axe-core (pinned in tests/node/package-lock.json) for the accessibility scan
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -24,5 +25,13 @@ if [ "${1:-}" = dev ] && ! command -v chromium >/dev/null 2>&1; then
       || echo "setup: could not install chromium; the browser test will be skipped" >&2
   else
     echo "setup: chromium not found and cannot apt-get it; the browser test will be skipped" >&2
+  fi
+fi
+if [ "${1:-}" = dev ] && [ ! -f tests/node/node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm ci --prefix tests/node --no-audit --no-fund --silent \
+      || echo "setup: could not install axe-core; the accessibility scan will be skipped" >&2
+  else
+    echo "setup: npm not found; the accessibility scan (axe-core) will be skipped" >&2
   fi
 fi

@@ -30,4 +30,4 @@ def test_chat_streams_a_language_model_answer_and_marks_unsupported_citations(tm
     assert answer.answerer == "openai" and 'class="answer streaming"' not in final
     by_n = {c.n: c for c in answer.citations}
     assert by_n[1].supported is True and by_n[2].supported is False
-    assert final.count('class="unsupported"') == 1 and "not supported by this passage" in final
+    assert final.count('class="cite unsupported"') == 1 and "not supported by the passage" in final

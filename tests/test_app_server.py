@@ -28,16 +28,33 @@ def client(served):
 
 
 def ask(c, question, **controls):
+    """The chat as the browser drives it (`/chat`, a conversation kept per client)."""
     args = dict(source="All sources", since="", until="", k=5, answerer="extractive") | controls
-    _, html = c.predict(question, *args.values(), api_name="/ask")
+    _, html = c.predict(question, *args.values(), api_name="/chat")
     return html
 
 
-def test_ask_returns_the_answer_with_its_citation(served):
-    html = ask(client(served), DEPLOYED)
-    assert "12,000 North Korean soldiers" in html
-    assert 'class="cite" data-turn="0" data-n="1"' in html
-    assert "Ukraine questions captured North Korean soldiers" in html
+def test_ask_with_the_question_alone_returns_the_answer_and_its_citations(served):
+    result = client(served).predict(DEPLOYED, api_name="/ask")
+    assert "12,000 North Korean soldiers" in result["answer"] and not result["abstained"]
+    first = result["citations"][0]
+    assert first["n"] == 1 and "12,000" in first["quote"] and first["date"] == "2025-01-14"
+    assert first["title"].startswith("Ukraine questions captured North Korean soldiers")
+    assert first["outlet"] and first["outlet"] != "unknown source"
+    assert 'class="cite" data-turn="0" data-n="1"' in result["html"]
+
+
+def test_ask_takes_optional_filters_by_name_and_says_what_is_wrong(served):
+    from gradio_client.exceptions import AppError
+
+    c = client(served)
+    result = c.predict("Who won the marathon?", source="Island Herald", k=3, api_name="/ask")
+    assert "Kiprop" not in result["answer"]
+    assert "Kiprop" in c.predict("Who won the marathon?", source="Metro Sports", api_name="/ask")["answer"]
+    with pytest.raises(AppError, match="expected a date"):
+        c.predict("Who won the marathon?", since="last tuesday", api_name="/ask")
+    with pytest.raises(AppError, match="question is empty"):
+        c.predict("  ", api_name="/ask")
 
 
 def test_a_client_session_keeps_its_conversation(served):
@@ -131,7 +148,51 @@ def test_it_binds_localhost_by_default(served, monkeypatch):
     assert app.parse_args(["--host", "10.1.2.3"]).host == "10.1.2.3"
 
 
+def test_gradio_server_variables_are_honoured(monkeypatch):
+    import app
+
+    for name in ("RAG_HOST", "RAG_PORT", "GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "8123")
+    assert (app.parse_args([]).host, app.parse_args([]).port) == ("0.0.0.0", 8123)
+    monkeypatch.setenv("RAG_HOST", "10.0.0.5")  # the project's own variable wins, a flag over both
+    assert app.parse_args([]).host == "10.0.0.5" and app.parse_args(["--port", "9000"]).port == 9000
+
+
+def test_startup_log_has_no_share_hint(tmp_path, monkeypatch, capfd):
+    import app
+    from rag.engine import Engine
+    from tests.app_support import fake_engine, free_port
+
+    engine = fake_engine(tmp_path)
+    monkeypatch.setattr(Engine, "open", classmethod(lambda cls, config=None, **kw: engine))
+    launched = []
+    real = app.launch
+
+    def launch(demo, host, port, blocked, **kw):  # serve without blocking, then stop
+        launched.append(real(demo, host, port, blocked, **(kw | {"block": False})))
+        demo.close()
+
+    monkeypatch.setattr(app, "launch", launch)
+    port = free_port()
+    assert app.main(["--corpus", str(tmp_path / "corpus"), "--index", str(tmp_path / "index"), "--port", str(port)]) == 0
+    out = capfd.readouterr()
+    assert launched and f"serving on http://127.0.0.1:{port}" in out.out
+    assert "share=True" not in out.out + out.err and "public link" not in out.out + out.err
+
+
 def test_gradio_is_imported_only_by_app_py():
     root = Path(__file__).resolve().parent.parent
     offenders = [p.name for p in (root / "rag").glob("*.py") if "import gradio" in p.read_text()]
     assert offenders == []
+
+
+def test_the_readme_api_snippet_runs_as_written(served, capsys):
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    snippet = next(s for s in re.findall(r"```python\n(.*?)```", readme, re.S) if 'api_name="/ask"' in s)
+    exec(snippet.replace("http://127.0.0.1:7860/", served.url + "/"), {})
+    out = capsys.readouterr().out
+    assert "12,000 North Korean soldiers" in out and re.search(r"^\[1\] \S.*, 2025-01-14: ", out, re.M)
