@@ -351,7 +351,7 @@ def build_app(engine, upload_dir: Path):
         # Read on every page load: the values above are from when the app was built, and the
         # index changes under it (uploads, `rag ingest` in another process).
         demo.load(lambda: (chat.status(), gr.update(choices=chat.sources())), None, [status, source],
-                  api_name=False, queue=False)
+                  api_name=False, queue=False, show_progress="hidden")  # no dimmed status while it is read
         table.click(remove_article, lib_inputs, [removed, table, status, source, lib_outlet], api_name=False)
         files.upload(add_files, [files], [upload_note, results, status, source], api_name="upload").then(
             after_upload, lib_inputs, [table, lib_outlet], api_name=False)

@@ -92,7 +92,7 @@ def test_nothing_ingested_exits_non_zero(run, tmp_path):
 
 def test_no_answer_or_citation_says_unknown_source():
     from rag import render
-    from rag.answer import Citation
+    from rag.answer import Answer, Citation
 
     bare = Hit(text="x", score=0.5, article_id="dumps/batch-7", chunk_id="c", title="T", date=None, source=None,
                url=None, span=(0, 1))
@@ -101,7 +101,8 @@ def test_no_answer_or_citation_says_unknown_source():
                    url="https://news.example.org/a", span=(0, 1))
     assert render.outlets(with_url) == "news.example.org"
     c = Citation(1, "dumps/batch-7", "c2", "T", None, None, None, (0, 1), "x", (0, 1))
-    assert "unknown" not in render.byline(c) and "batch-7" in render.byline(c)
+    card, = render.source_cards(Answer("q", "x [1]", (c,), (), "extractive"))
+    assert card.outlet == "batch-7" and "unknown" not in render.passage_html(c, "x").lower()
 
 
 def test_a_pdf_citation_names_its_page(run, tmp_path):
