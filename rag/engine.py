@@ -28,6 +28,9 @@ class Engine:
         self.embedder = embedder
         self.answerers: dict[str, Answerer] = dict(answerers or {"extractive": ExtractiveAnswerer(embedder)})
         self._retriever: Retriever | None = None
+        for a in self.answerers.values():  # comparisons across two stories search for each (rag.exact)
+            if getattr(a, "search", False) is None:
+                a.search = self.search
 
     @classmethod
     def open(cls, config: Config | None = None, *, embedder: Embedder | None = None) -> "Engine":

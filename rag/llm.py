@@ -238,7 +238,12 @@ def answerers_from_config(config, embedder) -> dict[str, Answerer]:
     """{"extractive": ...} plus, when `config.llm_backend` is set, that backend's answerer."""
     from rag.extractive import ExtractiveAnswerer
 
-    extractive = ExtractiveAnswerer(embedder)
+    language = None
+    if getattr(config, "language", True):
+        from rag.language import load_language
+
+        language = load_language  # loaded on the first question, so `--help` and ingestion stay fast
+    extractive = ExtractiveAnswerer(embedder, language=language)
     answerers: dict[str, Answerer] = {"extractive": extractive}
     if config.llm_backend:
         answerers[config.llm_backend] = LLMAnswerer(
