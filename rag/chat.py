@@ -44,7 +44,11 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
 
     def questions(self) -> list[str]:
-        return [t.question for t in self.turns if t.answer is not None]
+        """The questions answered so far; a declined one is no context for a follow-up."""
+        return [t.question for t in self.turns if t.answer is not None and not t.answer.abstained]
+
+    def last_answer(self) -> Answer | None:
+        return next((t.answer for t in reversed(self.turns) if t.answer is not None and not t.answer.abstained), None)
 
 
 @dataclass(frozen=True)
@@ -75,11 +79,12 @@ class Chat:
         if not question:
             yield self.transcript(session), session
             return
+        history, previous = session.questions(), session.last_answer()
         turn = Turn(question)
         session.turns.append(turn)
         yield self.transcript(session, pending=True), session
         try:
-            hits = self.engine.search(search_query(question, session.questions()), filters.k, filters.where())
+            hits = self.engine.search(search_query(question, history, previous), filters.k, filters.where())
             answerer = self.engine.answerer(filters.answerer)
         except (ValueError, KeyError) as e:  # a bad date or answerer name: say so, keep the session
             turn.error = str(e).strip("'\"")

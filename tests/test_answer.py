@@ -53,3 +53,26 @@ def test_only_the_most_promising_sentences_are_embedded(engine):
     answer = engine.answerer().answer("How many residents were evacuated after the volcano erupted?", hits)
     assert engine.embedder.calls - before <= MAX_EMBEDDED
     assert "2,400 residents" in answer.text
+
+
+def test_a_declined_turn_is_no_context_and_a_named_short_question_stands_alone(engine):
+    from rag.conversation import is_follow_up, search_query
+
+    chat = Conversation(engine, k=2)
+    chat.ask("Tell me about the volcano eruption on Tolva")
+    declined = chat.ask("What is the recipe for banana bread with walnuts?")
+    assert declined.abstained
+    assert chat.history == ["Tell me about the volcano eruption on Tolva"]
+    assert search_query("How many were treated?", chat.history, chat.previous).startswith("Tell me about the volcano")
+    assert not is_follow_up("Who is Amos Kiprop?") and is_follow_up("And the injured?")
+    assert search_query("Who is Amos Kiprop?", chat.history, chat.previous) == "Who is Amos Kiprop?"
+
+
+def test_they_brings_the_previous_answer_into_the_search(engine):
+    from rag.conversation import search_query
+
+    chat = Conversation(engine, k=2)
+    first = chat.ask("How many residents were evacuated after the volcano erupted?")
+    assert not first.abstained
+    query = search_query("Where were they taken?", chat.history, chat.previous)
+    assert "2,400" in query and query.startswith("How many residents")
