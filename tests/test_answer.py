@@ -76,3 +76,10 @@ def test_they_brings_the_previous_answer_into_the_search(engine):
     assert not first.abstained
     query = search_query("Where were they taken?", chat.history, chat.previous)
     assert "2,400" in query and query.startswith("How many residents")
+
+
+def test_a_refusal_that_says_what_the_articles_do_say_is_still_a_refusal():
+    from rag.answer import CANNOT_ANSWER, Answer
+
+    assert Answer("q", f"{CANNOT_ANSWER} The articles quote Zelenskyy [1], not Kim Jong Un.", (), (), "x").abstained
+    assert not Answer("q", "About 12,000 [1]", (), (), "x").abstained
