@@ -29,7 +29,7 @@ it), comparisons of more than two sides, and arithmetic across sentences.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import date as Date
 from typing import Sequence
 
@@ -65,8 +65,6 @@ YES_COVERAGE = 0.6  # share of the question's key terms a sentence must hold to 
 # where no phrase qualifies, the answer is the sentences as before (one sentence: 0.73 vs 0.79 on Wikinews).
 EXACT_ATTACHMENT = 2
 UNIQUE_IS_EXACT = False
-STRICT_LABELS = False
-FALLBACK_OLD = True
 NEAR_BEST = 0.06  # sentences within this of the best one are its equals (conflicting reports, a second sentence)
 
 
@@ -83,7 +81,6 @@ class Frame:
     entities: tuple[tuple[str, str], ...]  # (text, label) named in the question
     numbers: tuple[str, ...]  # numbers the question states (yes/no: "Were 12,000 sent?")
     negated: bool = False
-    topic: tuple[str, ...] = ()  # "what military rank ...": the stems of the thing asked for; the passage must name one
     nouns: tuple[str, ...] = ()  # lemmas of the common nouns asked about ("tank" in "send tanks"); yes/no needs them all
     compare: str | None = None  # "time" (published before/after) | "both" (did both A and B ...)
 
@@ -157,14 +154,8 @@ def frame(question: str, doc) -> Frame:
         compare = "time"
     nouns = tuple(t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and not t.ent_type_
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
-    topic = ()
-    if tokens and tokens[0].lower_ in ("what", "which") and len(tokens) > 1:
-        head = next((t for t in tokens[1:3] if t.pos_ == "NOUN"), None)
-        if head is not None and head.lemma_.lower() not in _VAGUE:
-            chain = [head] + [t for t in head.subtree if t.pos_ == "NOUN" and t.i != head.i and t.i < head.i + 4]
-            topic = tuple(stem(t.text) for t in chain)
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
-                 modifiers, speaker, entities, numbers, negated, topic, nouns, compare)
+                 modifiers, speaker, entities, numbers, negated, nouns, compare)
 
 
 def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
@@ -214,8 +205,6 @@ def _located(e) -> bool:
         (h.dep_ == "pobj" and h.head.lower_ in _PLACE_PREP and h.lower_ in ("region", "province", "city", "area"))
 
 
-_VAGUE = frozenset("kind type sort thing way reason part name time year day date number percentage amount "
-                   "happen event".split())
 _GENERIC = frozenset("people person time member case victim resident thing one".split())
 _PLACE_PREP = frozenset("in at near inside outside to from into across".split())
 
@@ -409,8 +398,6 @@ def near_miss(question: str, f: Frame, hits: Sequence[Hit], readings: list[Readi
         mods = " ".join(m.capitalize() for m in f.modifiers)
         noun = f.focus or "ones"
         said = f"The articles give figures for {r.said} {_plural(noun)}{what} [1], not {mods} ones."
-    elif r.conflict == "topic":
-        return None
     else:
         said = f"The nearest sentence [1] does not mention {r.said}."
     text = f"{CANNOT_ANSWER} {said}"
@@ -575,7 +562,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
     if not readings or readings[0].score < threshold:
         return cannot_answer(question, hits, name)
     near = [r for r in readings if r.conflict is None and r.score >= readings[0].score - NEAR_BEST]
-    if readings[0].conflict in ("group", "counted") and not near:  # the best sentence is about another group, speaker or place
+    if readings[0].conflict in ("group", "counted") and not near:  # the best sentence is about another group or counts another thing
         return near_miss(question, f, hits, readings, threshold, name) or cannot_answer(question, hits, name)
     if f.labels:
         got = phrase_answer(question, hits, readings, threshold, name, f.kind)
@@ -586,21 +573,4 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
         valid = []  # nothing of the kind asked for, and the near misses are closer: say what they say
     if not valid:
         return near_miss(question, f, hits, readings, threshold, name) or cannot_answer(question, hits, name)
-    if STRICT_LABELS and f.labels and not any(r.phrase for r in valid):
-        return cannot_answer(question, hits, name)  # nothing of the kind asked for in any sentence near the best
-    if FALLBACK_OLD:
-        return answerer.sentences(question, hits, [r.candidate for r in valid])
-    best = valid[0]
-    chosen = [best]
-    q_terms = set(terms(question))
-    have = set(terms(best.candidate.text))
-    for r in valid[1:]:
-        if r.score < best.score - NEAR_BEST or len(chosen) >= 2:
-            break
-        new = (q_terms & set(terms(r.candidate.text))) - have
-        if new and float(r.candidate.vector @ best.candidate.vector) < 0.85:
-            chosen.append(r)
-            have |= new
-    cites = tuple(citation(n, r.candidate) for n, r in enumerate(chosen, 1))
-    text = " ".join(f"{r.candidate.text} [{n}]" for n, r in enumerate(chosen, 1))
-    return Answer(question, text, cites, tuple(hits), name)
+    return answerer.sentences(question, hits, [r.candidate for r in valid])  # the sentences, as before
