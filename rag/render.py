@@ -92,7 +92,7 @@ def answer_html(answer: Answer, turn: int, *, partial_text: str | None = None) -
     parts += [f'<div class="note">{escape(n)}</div>' for n in answer.notes]
     if answer.citations:
         items = "".join(f"<li{_unsupported(c)}>{cite_button(turn, c.n)} {byline(c, answer.hits)}"
-                        f"{_UNSUPPORTED_NOTE if c.supported is False else ''}<br><q>{escape(c.quote)}</q></li>"
+                        f"{_UNSUPPORTED_NOTE if c.supported is False else ''}<br><q>{quote_html(c)}</q></li>"
                         for c in answer.citations)
         parts.append(f'<ol class="sources">{items}</ol>')
     elif answer.abstained:
@@ -129,6 +129,13 @@ def message_html(role: str, body_html: str) -> str:
 
 def error_html(message: str) -> str:
     return f'<div class="error">{escape(message)}</div>'
+
+
+def quote_html(c: Citation) -> str:
+    """The cited sentence, escaped, with the answer phrase in it marked ("About 12,000" in its sentence)."""
+    if c.answer_span is None:
+        return escape(c.quote)
+    return highlight(c.quote, c.answer_span, start=c.span[0])
 
 
 def highlight(text: str, span: tuple[int, int], *, start: int = 0) -> str:

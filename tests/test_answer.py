@@ -83,3 +83,15 @@ def test_a_refusal_that_says_what_the_articles_do_say_is_still_a_refusal():
 
     assert Answer("q", f"{CANNOT_ANSWER} The articles quote Zelenskyy [1], not Kim Jong Un.", (), (), "x").abstained
     assert not Answer("q", "About 12,000 [1]", (), (), "x").abstained
+
+
+def test_the_answer_phrase_is_marked_inside_its_quoted_sentence():
+    from rag import render
+    from rag.answer import Answer, Citation
+
+    quote = "Officials said about 2,400 <residents> were evacuated."
+    start = 100
+    phrase = (start + quote.index("about"), start + quote.index(" <"))
+    c = Citation(1, "a", "a:0", "T", None, None, None, (start, start + len(quote)), quote, (0, 400), answer_span=phrase)
+    html = render.answer_html(Answer("q", "About 2,400 [1]", (c,), (), "extractive"), 0)
+    assert '<mark class="cited">about 2,400</mark>' in html and "&lt;residents&gt;" in html
