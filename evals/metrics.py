@@ -72,6 +72,25 @@ def contains_answer(prediction: str, answers: Iterable[str]) -> bool:
     return any(norm and f" {norm} " in padded for norm in map(normalize, answers))
 
 
+YES_NO = frozenset({"yes", "no"})
+
+
+def is_yes_no(answers: Iterable[str]) -> bool:
+    """A yes/no question: every acceptable answer is "yes" or "no"."""
+    answers = [normalize(a) for a in answers]
+    return bool(answers) and all(a in YES_NO for a in answers)
+
+
+def yes_no_correct(prediction: str, answers: Iterable[str]) -> bool:
+    """The answer's leading word is the acceptable one: "No: about 12,000 [1]" answers "no".
+
+    >>> yes_no_correct("No: about 12,000 [1]", ["no"]), yes_no_correct("The troops said no. [1]", ["no"])
+    (True, False)
+    """
+    words = normalize(prediction).split()
+    return bool(words) and words[0] in {normalize(a) for a in answers}
+
+
 def token_f1(prediction: str, answers: Iterable[str]) -> float:
     """SQuAD-style token F1, the best over the acceptable answers."""
     return max((_f1(normalize(prediction).split(), normalize(a).split()) for a in answers), default=0.0)

@@ -59,6 +59,8 @@ def judge(record: dict[str, Any], support: m.SupportJudge = m.contains_judge) ->
     abstained = bool(record["abstained"])
     if record["kind"] == "quiz":
         correct = not abstained and m.quiz_correct(text, gold["choices"], gold["answer_index"], record["question"])
+    elif gold["answerable"] and m.is_yes_no(gold["answers"]):
+        correct = not abstained and m.yes_no_correct(text, gold["answers"])
     elif gold["answerable"]:
         correct = not abstained and m.contains_answer(text, gold["answers"])
     else:

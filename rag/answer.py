@@ -6,7 +6,9 @@ source) and the exact span of the cited sentence in the stored article text, so
 `store.article(c.article_id).text[c.span[0]:c.span[1]] == c.quote`.
 
 When the passages do not answer the question, an answerer returns `CANNOT_ANSWER` as the
-whole text, with no citations: callers and tests compare against this one constant.
+whole text, with no citations, or followed by what the articles do say instead, cited
+("... The articles quote Zelenskyy [1], not Kim Jong Un."): callers and tests check
+`Answer.abstained`, which looks for this one constant at the start.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Citation:
     quote: str  # that sentence
     passage_span: tuple[int, int]  # the retrieved chunk it came from
     supported: bool | None = None  # set by a citation checker; None when unchecked
+    answer_span: tuple[int, int] | None = None  # the answer phrase inside `span` ("About 12,000"), for highlighting
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ class Answer:
 
     @property
     def abstained(self) -> bool:
-        return self.text.strip() == CANNOT_ANSWER
+        """The cannot-answer phrase, alone or followed by what the articles do say."""
+        return self.text.strip().startswith(CANNOT_ANSWER)
 
     def to_dict(self) -> dict:
         from dataclasses import asdict

@@ -57,7 +57,11 @@ class ChatSession:
     turns: list[Turn] = field(default_factory=list)
 
     def questions(self) -> list[str]:
-        return [t.question for t in self.turns if t.answer is not None]
+        """The questions answered so far; a declined one is no context for a follow-up."""
+        return [t.question for t in self.turns if t.answer is not None and not t.answer.abstained]
+
+    def last_answer(self) -> Answer | None:
+        return next((t.answer for t in reversed(self.turns) if t.answer is not None and not t.answer.abstained), None)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class Chat:
                                       f"characters); the limit is {MAX_QUESTION_CHARS:,}"))
             yield self.transcript(session), session
             return
+        history, previous = session.questions(), session.last_answer()  # before this turn joins them
         turn = Turn(question)
         session.turns.append(turn)
         yield self.transcript(session, stage=f"Searching {render.plural(self.engine.stats().articles, 'article')}…"), session
@@ -118,7 +123,7 @@ class Chat:
             turn.error = str(e)
             yield self.transcript(session), session
             return
-        hits = self.engine.search(search_query(question, session.questions()), filters.k, where)
+        hits = self.engine.search(search_query(question, history, previous), filters.k, where)
         if turn.stopped:
             return
         yield self.transcript(session, stage=f"Reading {render.plural(len(hits), 'passage')}…"), session

@@ -33,6 +33,9 @@ class Engine:
         self.embedder = embedder
         self.answerers: dict[str, Answerer] = dict(answerers or {"extractive": ExtractiveAnswerer(embedder)})
         self._retriever: Retriever | None = None
+        for a in self.answerers.values():  # comparisons across two stories search for each (rag.exact)
+            if getattr(a, "search", False) is None:
+                a.search = self.search
 
     @classmethod
     def open(cls, config: Config | None = None, *, embedder: Embedder | None = None,
@@ -77,7 +80,12 @@ class Engine:
 
 def answerers_from_config(config, embedder) -> dict[str, Answerer]:
     """{"extractive": ...} plus, when `config.llm_backend` is set, that backend's answerer."""
-    extractive = ExtractiveAnswerer(embedder)
+    language = None
+    if config.language:
+        from rag.language import load_language
+
+        language = load_language  # loaded on the first question, so `--help` and ingestion stay fast
+    extractive = ExtractiveAnswerer(embedder, language=language)
     answerers: dict[str, Answerer] = {"extractive": extractive}
     if config.llm_backend:
         answerers[config.llm_backend] = LLMAnswerer(

@@ -60,8 +60,11 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, *, threshold: float = THRESHOLD, max_sentences: int = 3,
-                 weights: tuple[float, float, float] = WEIGHTS, max_embedded: int = MAX_EMBEDDED):
+                 weights: tuple[float, float, float] = WEIGHTS, max_embedded: int = MAX_EMBEDDED,
+                 language=None):
         self.embedder = embedder
+        self.language = language  # a `rag.language.Language` (or a callable giving one): exact answers, `rag.exact`
+        self.search = None  # `Engine.search`, set by the engine: a comparison searches for each side it names
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.weights = weights
@@ -69,6 +72,14 @@ class ExtractiveAnswerer:
 
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         ranked = self.rank(question, hits)
+        if self.language is not None:
+            from rag.exact import answer_exactly
+
+            return answer_exactly(self, question, hits, ranked)
+        return self.sentences(question, hits, ranked)
+
+    def sentences(self, question: str, hits: Sequence[Hit], ranked: Sequence[Candidate]) -> Answer:
+        """The best of `ranked` and up to two more that score nearly as well and say something new."""
         if not ranked or ranked[0].score < self.threshold:
             return cannot_answer(question, hits, self.name)
         chosen = [ranked[0]]

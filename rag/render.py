@@ -181,12 +181,17 @@ def error_html(message: str) -> str:
     return f'<div class="error" role="alert">{escape(message)}</div>'
 
 
-def highlight(text: str, span: tuple[int, int], *, start: int = 0) -> str:
-    """`text` escaped, with `span` (offsets in the article; `text` begins at `start`) marked."""
+def highlight(text: str, span: tuple[int, int], *, start: int = 0, phrase: tuple[int, int] | None = None) -> str:
+    """`text` escaped, with `span` (offsets in the article; `text` begins at `start`) marked, and within it
+    the answer `phrase` ("About 12,000" in its sentence) in bold."""
     a, b = max(span[0] - start, 0), min(span[1] - start, len(text))
     if a >= b:
         return escape(text)
-    return f'{escape(text[:a])}<mark class="cited">{escape(text[a:b])}</mark>{escape(text[b:])}'
+    inner = escape(text[a:b])
+    if phrase and span[0] <= phrase[0] < phrase[1] <= span[1]:
+        pa, pb = phrase[0] - start, phrase[1] - start
+        inner = f'{escape(text[a:pa])}<strong class="phrase">{escape(text[pa:pb])}</strong>{escape(text[pb:b])}'
+    return f'{escape(text[:a])}<mark class="cited">{inner}</mark>{escape(text[b:])}'
 
 
 def _panel(c: Citation, turn: int, outlet: str, body: str, whole: bool) -> str:
@@ -211,14 +216,14 @@ def _panel(c: Citation, turn: int, outlet: str, body: str, whole: bool) -> str:
 def passage_html(c: Citation, article_text: str, *, turn: int = 0, outlet: str | None = None) -> str:
     """The source panel for citation `c`: outlet, date, title and the passage, its sentence highlighted."""
     p0, p1 = c.passage_span
-    body = highlight(article_text[p0:p1], c.span, start=p0)
+    body = highlight(article_text[p0:p1], c.span, start=p0, phrase=c.answer_span)
     body = f'{"… " if p0 > 0 else ""}{body}{" …" if p1 < len(article_text) else ""}'
     return _panel(c, turn, outlet or display_source(c.source, c.url, c.article_id), body, whole=False)
 
 
 def article_html(c: Citation, article_text: str, *, turn: int = 0, outlet: str | None = None) -> str:
     """The whole article in the source panel, the cited sentence highlighted."""
-    return _panel(c, turn, outlet or display_source(c.source, c.url, c.article_id), highlight(article_text, c.span), whole=True)
+    return _panel(c, turn, outlet or display_source(c.source, c.url, c.article_id), highlight(article_text, c.span, phrase=c.answer_span), whole=True)
 
 
 def stats_html(articles: int, chunks: int, last_ingested: float | None) -> str:

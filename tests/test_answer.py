@@ -53,3 +53,49 @@ def test_only_the_most_promising_sentences_are_embedded(engine):
     answer = engine.answerer().answer("How many residents were evacuated after the volcano erupted?", hits)
     assert engine.embedder.calls - before <= MAX_EMBEDDED
     assert "2,400 residents" in answer.text
+
+
+def test_a_declined_turn_is_no_context_and_a_named_short_question_stands_alone(engine):
+    from rag.conversation import is_follow_up, search_query
+
+    chat = Conversation(engine, k=2)
+    chat.ask("Tell me about the volcano eruption on Tolva")
+    declined = chat.ask("What is the recipe for banana bread with walnuts?")
+    assert declined.abstained
+    assert chat.history == ["Tell me about the volcano eruption on Tolva"]
+    assert search_query("How many were treated?", chat.history, chat.previous).startswith("Tell me about the volcano")
+    assert not is_follow_up("Who is Amos Kiprop?") and is_follow_up("And the injured?")
+    assert search_query("Who is Amos Kiprop?", chat.history, chat.previous) == "Who is Amos Kiprop?"
+
+
+def test_they_brings_the_previous_answer_into_the_search(engine):
+    from rag.conversation import search_query
+
+    chat = Conversation(engine, k=2)
+    first = chat.ask("How many residents were evacuated after the volcano erupted?")
+    assert not first.abstained
+    query = search_query("Where were they taken?", chat.history, chat.previous)
+    assert "2,400" in query and query.startswith("How many residents")
+
+
+def test_a_refusal_that_says_what_the_articles_do_say_is_still_a_refusal():
+    from rag.answer import CANNOT_ANSWER, Answer
+
+    assert Answer("q", f"{CANNOT_ANSWER} The articles quote Zelenskyy [1], not Kim Jong Un.", (), (), "x").abstained
+    assert not Answer("q", "About 12,000 [1]", (), (), "x").abstained
+
+
+def test_the_answer_phrase_is_marked_inside_its_quoted_sentence():
+    import dataclasses
+
+    from rag import render
+    from rag.answer import Citation
+
+    quote = "Officials said about 2,400 <residents> were evacuated."
+    start = 100
+    phrase = (start + quote.index("about"), start + quote.index(" <"))
+    c = Citation(1, "a", "a:0", "T", None, None, None, (start, start + len(quote)), quote, (0, 400), answer_span=phrase)
+    article = "x" * start + quote + " More news follows here." * 12
+    html = render.passage_html(c, article)  # the source panel the marker opens
+    assert '<mark class="cited">Officials said <strong class="phrase">about 2,400</strong> &lt;residents&gt;' in html
+    assert "<strong" not in render.passage_html(dataclasses.replace(c, answer_span=None), article)

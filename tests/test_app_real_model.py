@@ -26,4 +26,5 @@ def test_the_real_engine_answers_with_the_highlighted_sentence(tmp_path, real_em
     assert "12,000 North Korean soldiers have been deployed to Russia" in c.quote
     assert 'class="cite" data-turn="0" data-n="1"' in html
     marked = re.search(r'<mark class="cited">(.*?)</mark>', chat.source(session, 0, c.n)).group(1)
-    assert marked == escape(c.quote)
+    assert re.sub(r"</?strong[^>]*>", "", marked) == escape(c.quote)  # the whole sentence is marked
+    assert '<strong class="phrase">about 12,000</strong>' in marked.lower()  # and the answer phrase inside it

@@ -170,3 +170,12 @@ def _record(qid="q", *, hits, article_ids, answer="", answers=("x",), citations=
                       "span": [0, 10], "text": ""} for i, a in enumerate(hits)],
             "answer": answer, "abstained": abstained, "answerer": "test", "citations": list(citations),
             "timings": {"retrieve": 0.01, "answer": 0.02, "total": 0.03}}
+
+
+def test_yes_no_answers_are_judged_by_their_leading_word():
+    assert m.is_yes_no(["yes"]) and m.is_yes_no(["No"]) and not m.is_yes_no(["12,000"])
+    assert m.yes_no_correct("Yes [1]", ["yes"])
+    assert m.yes_no_correct("No: about 12,000 [1].", ["no"])
+    assert not m.yes_no_correct("No: about 12,000 [1].", ["yes"])
+    assert not m.yes_no_correct("Officials said yes to the plan. [1]", ["yes"])  # a quoted "yes" is no answer
+    assert not m.yes_no_correct("I cannot answer that from these articles.", ["no"])

@@ -1,0 +1,114 @@
+"""Exact answers with the real models: the bundled embedder and spaCy's en_core_web_sm.
+
+The seed article as scraped (../shared/corpora/seed) and the shipped seed article, asked
+as a new user would: the figure first, refusals that say what the article does say,
+yes/no both ways, a comparison across two stories, and two outlets that disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.answer import CANNOT_ANSWER
+from tests.conftest import ROOT, WIKINEWS
+
+pytestmark = pytest.mark.real_model
+
+SEED_FOX = ROOT.parent / "shared" / "corpora" / "seed" / "north-korean-soldiers-russia-fox.txt"
+requires_shared = pytest.mark.skipif(not SEED_FOX.is_file() or not WIKINEWS.is_dir(),
+                                     reason=f"the shared corpora are not at {SEED_FOX.parent} and {WIKINEWS}")
+
+
+def _engine(index: Path, paths, real_embedder):
+    from rag.config import Config
+    from rag.engine import Engine
+    from rag.extractive import ExtractiveAnswerer
+    from rag.language import load_language
+    from rag.store import Store
+
+    config = Config(index_dir=index)
+    e = Engine(config, Store(index), real_embedder,
+               {"extractive": ExtractiveAnswerer(real_embedder, language=load_language())})
+    e.ingest(paths)
+    return e
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory, real_embedder):
+    if not SEED_FOX.is_file() or not WIKINEWS.is_dir():
+        pytest.skip(f"the shared corpora are not at {SEED_FOX.parent} and {WIKINEWS}")
+    crane, stampede = WIKINEWS / "GUM_news_crane.txt", WIKINEWS / "GUM_news_stampede.txt"
+    return _engine(tmp_path_factory.mktemp("news"), [ROOT / "corpus", SEED_FOX, crane, stampede], real_embedder)
+
+
+def test_the_model_files_are_checked_against_their_digests(tmp_path):
+    from rag.embedding import ModelError
+    from rag.language import SHA256, model_path, verify
+
+    verify(model_path())  # the installed model is the pinned one
+    fake = tmp_path / "model"
+    for rel in SHA256:
+        (fake / rel).parent.mkdir(parents=True, exist_ok=True)
+        (fake / rel).write_bytes(b"not the model")
+    with pytest.raises(ModelError, match="does not match"):
+        verify(fake)
+
+
+def test_how_many_is_answered_with_the_figure_then_the_sentence(news):
+    a = news.ask("How many stationed in Kursk?")
+    assert a.text == "About 11,000 [1]"
+    c = a.citations[0]
+    assert "11,000 of whom have been stationed in Kursk" in c.quote
+    article = news.store.article(c.article_id).text
+    assert article[c.span[0]:c.span[1]] == c.quote
+    assert article[c.answer_span[0]:c.answer_span[1]].endswith("11,000")  # the phrase, highlighted inside the quote
+
+
+def test_another_nationality_is_refused_saying_what_the_article_gives(news):
+    a = news.ask("How many Ukrainian soldiers died in Kursk?")
+    assert a.abstained and a.text.startswith(CANNOT_ANSWER)
+    assert "North Korean" in a.text and "not Ukrainian ones" in a.text and "[1]" in a.text
+    assert a.citations and "North Korean" in a.citations[0].quote
+
+
+def test_another_speaker_is_refused_naming_who_is_quoted(news):
+    a = news.ask("What did Kim Jong Un say?")
+    assert a.abstained
+    assert "quote Zelenskyy [1], not Kim Jong Un" in a.text
+
+
+def test_yes_no_both_ways_and_a_refusal(news):
+    yes = news.ask("Were about 12,000 North Korean soldiers deployed to Russia?")
+    assert yes.text.startswith("Yes") and yes.citations and "12,000" in yes.citations[0].quote
+    no = news.ask("Were 20,000 North Korean soldiers deployed to Russia?")
+    assert no.text.startswith("No") and "12,000" in no.text and "12,000" in no.citations[0].quote
+    unknown = news.ask("Did North Korea send tanks to Russia?")
+    assert unknown.abstained
+
+
+def test_a_comparison_across_two_stories_cites_both(news):
+    a = news.ask("Was the Hajj stampede story published before the Mecca crane collapse story?")
+    assert a.text.startswith("Yes")
+    assert {c.article_id for c in a.citations} == {"GUM_news_stampede", "GUM_news_crane"}
+    assert "Jan 12, 2006" in a.text and "Sep 12, 2015" in a.text
+
+
+def test_two_outlets_with_different_figures_are_both_named(tmp_path, real_embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("wire", "Harbour Daily", "2031-03-02", "Officials said about 2,400 residents were evacuated from "
+                "the villages below the Tolva volcano on Sunday."),
+               ("paper", "Valley Courier", "2031-03-03", "Roughly 3,100 residents were evacuated from the villages "
+                "below the Tolva volcano, the regional governor said.")]
+    for name, source, date, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": f"Tolva volcano: villages evacuated ({source})", "published_at": date,
+             "source": source, "text": text + " Ash fell on the valley for a second day."}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    a = e.ask("How many residents were evacuated from the villages below the Tolva volcano?")
+    assert a.text.startswith("Reports differ")
+    assert "2,400 [" in a.text and "3,100 [" in a.text and "Harbour Daily" in a.text and "Valley Courier" in a.text
+    assert {c.article_id for c in a.citations} == {"wire", "paper"}
