@@ -104,8 +104,10 @@ class OllamaBackend(_LlamaIndexBackend):
 
 
 class LocalBackend:
-    def __init__(self, path: str | Path, *, timeout: float = 30.0, max_tokens: int = 512, device: str = "cpu"):
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, max_tokens: int = 512, device: str = "cpu",
+                 context_window: int | None = None):
         self.path = Path(path)
+        self._window = context_window  # a smaller window than the model's own, when set
         self.url = str(self.path)
         self.timeout = timeout
         self.max_tokens = max_tokens
@@ -131,7 +133,8 @@ class LocalBackend:
     @property
     def context_window(self) -> int | None:
         config = self._loaded[1].config
-        return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+        own = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+        return min(w for w in (own, self._window) if w) if (own or self._window) else None
 
     def count_tokens(self, text: str) -> int:
         return len(self._loaded[0](text, add_special_tokens=False)["input_ids"])
@@ -197,7 +200,7 @@ def from_config(config) -> ChatBackend:
                          + (" (a local transformers model directory or .gguf file)" if kind == "local" else ""))
     if kind == "local":
         return LocalBackend(config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens,
-                            device=config.device)
+                            device=config.device, context_window=config.llm_context)
     url = config.llm_url or DEFAULT_URLS[kind]
     if kind == "ollama":
         return OllamaBackend(url, config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens,
