@@ -20,6 +20,7 @@ from rag.chat import Chat, ChatSession, Filters
 from rag.citations import split_claims
 from rag.config import Config
 from rag.engine import Engine, answerers_from_config
+from rag.llm import LLMAnswerer
 from rag.store import Store
 from rag.text import markers
 from tests.conftest import SEED
@@ -49,8 +50,8 @@ def seed_index(tmp_path_factory, real_embedder):
     return index
 
 
-def _engine(index, real_embedder, **llm) -> Engine:
-    config = Config(index_dir=index, llm_timeout=60, llm_retries=0, llm_max_tokens=160, **llm)
+def _engine(index, real_embedder, max_tokens: int = 160, **llm) -> Engine:
+    config = Config(index_dir=index, llm_timeout=120, llm_retries=0, llm_max_tokens=max_tokens, **llm)
     return Engine(config, Store(index), real_embedder, answerers_from_config(config, real_embedder))
 
 
@@ -146,11 +147,15 @@ def test_a_server_killed_mid_stream_falls_back_to_the_extractive_answer(gguf, se
     assert answer.citations and not answer.abstained
 
 
-def test_local_backend_reads_the_gguf_streams_and_checks(gguf, seed_index, real_embedder):
+@pytest.fixture(scope="module")
+def local_engine(gguf, seed_index, real_embedder):
     pytest.importorskip("gguf")
-    engine = _engine(seed_index, real_embedder, llm_backend="local", llm_model=str(gguf))
-    hits = engine.search(QUESTION)
-    stream = engine.answerer("local").stream(QUESTION, hits)
+    return _engine(seed_index, real_embedder, 48, llm_backend="local", llm_model=str(gguf))  # loaded once
+
+
+def test_local_backend_reads_the_gguf_streams_and_checks(local_engine):
+    hits = local_engine.search(QUESTION)
+    stream = local_engine.answerer("local").stream(QUESTION, hits)
     deltas = list(stream)
     answer = stream.answer
     assert len(deltas) > 3
@@ -158,11 +163,12 @@ def test_local_backend_reads_the_gguf_streams_and_checks(gguf, seed_index, real_
     _assert_checked(answer, len(hits))
 
 
-def test_local_backend_with_a_small_window_trims_by_its_own_token_count(gguf, seed_index, real_embedder):
-    pytest.importorskip("gguf")
-    engine = _engine(seed_index, real_embedder, llm_backend="local", llm_model=str(gguf), llm_context=768)
-    hits = engine.search(QUESTION)
-    answer = engine.answerer("local").answer(QUESTION, hits)
+def test_local_backend_with_a_small_window_trims_by_its_own_token_count(local_engine):
+    shipped = local_engine.answerer("local")
+    answerer = LLMAnswerer("local", shipped.backend, shipped.embedder, fallback=shipped.fallback, retries=0,
+                           context_window=768)
+    hits = local_engine.search(QUESTION)
+    answer = answerer.answer(QUESTION, hits)
     assert answer.answerer == "local", answer.notes
     assert "to fit the language model's context window" in answer.notes[0] and len(answer.hits) < len(hits)
     _assert_checked(answer, len(answer.hits))

@@ -10,7 +10,8 @@ passage it was sent gives one pair per cited passage. Pairs are written WITHOUT 
 verdict, so that whoever labels them reads only the sentence and the passage; at most
 `--per-answer` pairs come from one answer, so that one rambling answer cannot fill the file.
 
-What it leaves out: sentences without markers (the checker attaches those to a passage
+What it leaves out: sentences of fewer than three content words ("The source is: [1]"),
+sentences without markers (the checker attaches those to a passage
 itself) and markers outside the passages sent (those are removed, not judged).
 """
 
@@ -28,6 +29,9 @@ from rag.citations import split_claims
 from rag.config import Config
 from rag.engine import Engine, answerers_from_config
 from rag.store import Store
+from rag.text import terms
+
+MIN_TERMS = 3  # "The source is: [1]" claims nothing to judge
 
 
 def main(argv=None) -> int:
@@ -40,6 +44,7 @@ def main(argv=None) -> int:
     p.add_argument("--pairs", type=int, default=100)
     p.add_argument("--per-answer", type=int, default=2)
     p.add_argument("--max-tokens", type=int, default=200)
+    p.add_argument("-k", type=int, default=5, help="passages per question (fewer: a shorter prompt)")
     args = p.parse_args(argv)
 
     from rag.embedding import load_embedder
@@ -52,15 +57,19 @@ def main(argv=None) -> int:
     items = [[(path.stem, item) for item in load_set(path).items if item.kind == "qa"] for path in args.sets]
     order = [x for group in zip_longest(*items) for x in group if x is not None]
     pairs, seen = [], set()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    out = open(args.out, "w")
     for set_name, item in order:
         if len(pairs) >= args.pairs:
             break
-        hits = engine.search(item.question)
+        hits = engine.search(item.question, args.k)
         stream = answerer.stream(item.question, hits)
         raw = "".join(stream)
         sent = stream.answer.hits if not stream.answer.answerer.endswith("(fallback)") else hits
         taken = 0
         for sentence, marks in split_claims(raw):
+            if len(set(terms(sentence))) < MIN_TERMS:
+                continue
             for n in dict.fromkeys(marks):
                 if not 1 <= n <= len(sent) or taken >= args.per_answer:
                     continue
@@ -73,11 +82,11 @@ def main(argv=None) -> int:
                 pid = hashlib.sha256(f"{sentence}\n{h.chunk_id}".encode()).hexdigest()[:12]
                 pairs.append({"id": pid, "set": set_name, "question_id": item.id, "question": item.question,
                               "claim": sentence, "title": h.title, "date": h.date, "passage": h.text})
+                if len(pairs) <= args.pairs:  # written as found, so that a run cut short keeps its pairs
+                    out.write(json.dumps(pairs[-1], ensure_ascii=False) + "\n")
+                    out.flush()
         print(f"{len(pairs):4d} pairs  {set_name}/{item.id}: {' '.join(raw.split())[:100]}", file=sys.stderr)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w") as f:
-        for pair in pairs[:args.pairs]:
-            f.write(json.dumps(pair, ensure_ascii=False) + "\n")
+    out.close()
     print(f"wrote {min(len(pairs), args.pairs)} pairs to {args.out}")
     return 0
 
