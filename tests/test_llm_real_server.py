@@ -26,9 +26,11 @@ from rag.text import markers
 from tests.conftest import SEED
 from tests.llama_server import MODEL_ALIAS, llama_server, requires_llama_server, smollm2_gguf
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_model]
+pytestmark = [pytest.mark.slow, pytest.mark.real_model, pytest.mark.timeout(1800)]
 
 QUESTION = "How many North Korean soldiers have been deployed to Russia?"
+K = 2  # passages per question: a short prompt keeps each answer within a minute on two busy cores
+TIMEOUT = 300  # seconds to the first token: reading the prompt is most of the work on a CPU
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +52,8 @@ def seed_index(tmp_path_factory, real_embedder):
     return index
 
 
-def _engine(index, real_embedder, max_tokens: int = 160, **llm) -> Engine:
-    config = Config(index_dir=index, llm_timeout=120, llm_retries=0, llm_max_tokens=max_tokens, **llm)
+def _engine(index, real_embedder, max_tokens: int = 64, **llm) -> Engine:
+    config = Config(index_dir=index, k=K, llm_timeout=TIMEOUT, llm_retries=0, llm_max_tokens=max_tokens, **llm)
     return Engine(config, Store(index), real_embedder, answerers_from_config(config, real_embedder))
 
 
@@ -75,8 +77,9 @@ def test_cli_ask_streams_from_the_llama_cpp_server_with_a_verdict_per_sentence(s
     monkeypatch.setattr("rag.engine.load_embedder", lambda *a, **k: real_embedder)
     for name in [n for n in __import__("os").environ if n.startswith("RAG_")]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("RAG_LLM_MAX_TOKENS", "64")
     code = cli.main(["ask", QUESTION, "--index", str(seed_index), "--answerer", "openai", "--llm-url", server.url,
-                     "--llm-model", MODEL_ALIAS, "--llm-timeout", "60"])
+                     "--llm-model", MODEL_ALIAS, "--llm-timeout", str(TIMEOUT), "-k", str(K)])
     out = capsys.readouterr().out
     assert code == 0 and "fallback" not in out, out
     lines = out.splitlines()
@@ -120,7 +123,7 @@ def test_markers_past_the_passages_sent_are_removed(server, seed_index, real_emb
 def test_a_context_window_too_small_for_the_passages_trims_them(gguf, seed_index, real_embedder, tmp_path):
     with llama_server(gguf, tmp_path, n_ctx=1024) as small:
         engine = _engine(seed_index, real_embedder, llm_backend="openai", llm_url=small.url, llm_model=MODEL_ALIAS)
-        hits = engine.search(QUESTION)
+        hits = engine.search(QUESTION, k=5)
         assert sum(len(h.text) for h in hits) > 4 * 1024, "the passages must overflow the window for this test"
         stream = engine.answerer("openai").stream(QUESTION, hits)
         text = "".join(stream)
@@ -134,7 +137,7 @@ def test_a_context_window_too_small_for_the_passages_trims_them(gguf, seed_index
 def test_a_server_killed_mid_stream_falls_back_to_the_extractive_answer(gguf, seed_index, real_embedder, tmp_path):
     with llama_server(gguf, tmp_path, threads=1) as doomed:
         engine = _engine(seed_index, real_embedder, llm_backend="openai", llm_url=doomed.url, llm_model=MODEL_ALIAS)
-        engine.answerers["openai"].backend.max_tokens = 512
+        engine.answerers["openai"].backend._client.max_tokens = 512  # still writing when the server dies
         stream = engine.answerer("openai").stream(QUESTION + " Explain at length.", engine.search(QUESTION))
         deltas = iter(stream)
         first = next(deltas)

@@ -6,13 +6,13 @@
 The questions of the given sets are taken in turn, one from each set at a time; each is
 searched (hybrid, k 5) and answered by the `openai` language-model answerer, and the model's
 own text (before any checking) is split into sentences. Every sentence with a marker to a
-passage it was sent gives one pair per cited passage. Pairs are written WITHOUT the checker's
+passage it was sent gives one pair per cited passage; a sentence without any marker gives one
+pair per passage sent (`"cited": false`), since the checker tries it against each. Pairs are written WITHOUT the checker's
 verdict, so that whoever labels them reads only the sentence and the passage; at most
 `--per-answer` pairs come from one answer, so that one rambling answer cannot fill the file.
 
 What it leaves out: sentences of fewer than three content words ("The source is: [1]"),
-sentences without markers (the checker attaches those to a passage
-itself) and markers outside the passages sent (those are removed, not judged).
+and markers outside the passages sent (those are removed, not judged).
 """
 
 from __future__ import annotations
@@ -70,7 +70,9 @@ def main(argv=None) -> int:
         for sentence, marks in split_claims(raw):
             if len(set(terms(sentence))) < MIN_TERMS:
                 continue
-            for n in dict.fromkeys(marks):
+            # A sentence without a marker is checked against every passage sent (and attached to
+            # one that supports it), so each of those is a judgment the checker makes too.
+            for n in dict.fromkeys(marks or range(1, len(sent) + 1)):
                 if not 1 <= n <= len(sent) or taken >= args.per_answer:
                     continue
                 h = sent[n - 1]
@@ -81,7 +83,7 @@ def main(argv=None) -> int:
                 taken += 1
                 pid = hashlib.sha256(f"{sentence}\n{h.chunk_id}".encode()).hexdigest()[:12]
                 pairs.append({"id": pid, "set": set_name, "question_id": item.id, "question": item.question,
-                              "claim": sentence, "title": h.title, "date": h.date, "passage": h.text})
+                              "cited": bool(marks), "claim": sentence, "title": h.title, "date": h.date, "passage": h.text})
                 if len(pairs) <= args.pairs:  # written as found, so that a run cut short keeps its pairs
                     out.write(json.dumps(pairs[-1], ensure_ascii=False) + "\n")
                     out.flush()
