@@ -157,15 +157,41 @@ class LLMAnswerer:
                   ) -> Iterator[str]:
         """Deltas of `call(prompt)` over the passages that fit, starting again after a retryable failure
         that came before any text; a prompt the server refuses as too long is fitted to the limit it
-        names and sent once more (that is not counted as a retry)."""
+        names and sent once more (that is not counted as a retry). A stream that ends without a word
+        is asked again once without streaming, which is where such servers name their limit."""
         hits, window, scale, refitted, attempt = sent.fitted.hits, None, 1.0, False, 0
+        streaming, probed = call is not self.backend.chat, False
         while True:
             started = False
             try:
                 sent.fitted = self._fit(question, hits, window, scale)
-                for delta in call(messages(question, sent.fitted.hits)):
-                    started = True
-                    yield delta
+                prompt = messages(question, sent.fitted.hits)
+                try:
+                    for delta in call(prompt):
+                        started = True
+                        yield delta
+                    if started:
+                        return
+                    error: Exception | None = None
+                except Exception as e:
+                    if started or not streaming or probed or refitted or not _dropped(e):
+                        raise
+                    error = e
+                if not streaming or probed or refitted:
+                    return
+                # Some servers (llama-cpp-python) end a stream empty, or drop it, when the prompt is too
+                # long; asked once without streaming, they either answer or name their limit.
+                probed = True
+                try:
+                    text = self.backend.chat(prompt)
+                except Exception as e:
+                    if overflow(e) is None and error is not None:
+                        raise error from None
+                    raise
+                if text:
+                    yield text
+                elif error is not None:
+                    raise error
                 return
             except Exception as e:
                 too_long = None if started or refitted else overflow(e)
@@ -234,6 +260,17 @@ class LLMAnswerer:
         body = " ".join(f"{c.text} " + "".join(f"[{e.n}]" for e in c.evidence) if c.evidence else c.text
                         for c in kept)
         return Answer(question, body.strip(), tuple(citations.values()), tuple(hits), self.name, tuple(notes))
+
+
+def _dropped(error: BaseException) -> bool:
+    """The server closed the stream mid-response (not a timeout, a refusal or a refused connection)."""
+    e, seen = error, []
+    while e is not None and e not in seen:
+        seen.append(e)
+        if any(k in type(e).__name__ for k in ("RemoteProtocol", "IncompleteRead", "ChunkedEncoding", "APIConnectionError")):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 class _Sent:

@@ -90,3 +90,20 @@ def test_a_refusal_after_fitting_falls_back_with_a_note_about_the_window(embedde
         answer = answerers_from_config(config, embedder)["openai"].answer("How many residents left?", hits)
     assert answer.answerer == "extractive (fallback)" and len(server.chats()) == 2
     assert "do not fit the language model's 100-token context window" in answer.notes[0]
+
+
+def test_a_stream_that_ends_empty_is_asked_again_without_streaming_and_fitted(embedder):
+    hits = [Hit("Authorities evacuated 2,400 residents from villages on the eastern slope.", 0.5, "volcano",
+                "volcano@0", "Volcano erupts", "2023-03-04", None, None, (0, 74))]
+    hits += [_hit(i, 30) for i in range(1, 5)]
+    with LLMServer() as server:
+        refusal = "This model's maximum context length is 1500 tokens. However, you requested 5000 tokens."
+        server.script = [("answer", ""), ("refuse", 400, refusal)]
+        server.default = ("answer", "Authorities evacuated 2,400 residents [1].")
+        config = Config(llm_backend="openai", llm_url=server.url + "/v1", llm_model="fake", llm_timeout=5,
+                        llm_retries=0, llm_max_tokens=200)
+        stream = answerers_from_config(config, embedder)["openai"].stream("How many residents left?", hits)
+        text = "".join(stream)
+        answer = stream.answer
+    assert [c["body"].get("stream", False) for c in server.chats()] == [True, False, True]
+    assert "2,400" in text and answer.answerer == "openai" and "to fit" in answer.notes[0]
