@@ -6,7 +6,8 @@ THRESHOLD=0.55: every number-changed and unrelated claim is flagged. Before the 
 checks of `rag.conflicts`, 4 of 5 contradictions passed (precision 1.00, recall 0.76 for
 "not supported"); with them 2 do (precision 1.00, recall 0.88: `python -m evals.checker.score
 tests/fixtures/claims.jsonl`); the two left are lexical opposites ("re-elected" for
-"conceded", "won" for "lost"). On 100 real-model pairs: evals/checker/README.md.
+"conceded", "won" for "lost"). On 100 real-model pairs (precision 0.95, recall 0.88):
+evals/checker/README.md.
 """
 
 from __future__ import annotations
