@@ -5,8 +5,10 @@
   server, LM Studio, Ollama's /v1, ...) through llama-index's `OpenAILike`.
 * `OllamaBackend`: Ollama's native `/api/chat` through llama-index's `Ollama`.
 * `LocalBackend`: a causal language model from a local directory (Hugging Face transformers
-  format, or a GGUF file that transformers reads through `gguf`), streamed token by token
-  from `generate` in a thread; greedy decoding, so answers are repeatable.
+  format) or a `.gguf` file (which transformers reads, dequantised, through the `gguf`
+  package), streamed token by token from `generate` in a thread; greedy decoding, so
+  answers are repeatable. It knows its context window and counts tokens with the model's
+  own tokenizer, so the answerer can fit the passages to it (`rag.context`).
 
 `from_config(config)` builds the backend `config.llm_backend` names.
 
@@ -25,6 +27,7 @@ from pathlib import Path
 from queue import Empty
 from typing import Iterator, Protocol, Sequence
 
+from rag.context import ContextOverflowError
 from rag.errors import ConfigError
 
 BACKENDS = ("openai", "ollama", "local")
@@ -69,10 +72,12 @@ class _LlamaIndexBackend:
 
 class OpenAIBackend(_LlamaIndexBackend):
     def __init__(self, url: str, model: str, *, api_key: str | None = None, timeout: float = 30.0,
-                 max_tokens: int = 512):
+                 max_tokens: int = 512, context_window: int | None = None):
         from llama_index.llms.openai_like import OpenAILike
 
         self.url = url
+        self.max_tokens = max_tokens
+        self.context_window = context_window  # None: unknown until the server refuses a prompt as too long
         # A local server needs no key, but the OpenAI client refuses to start without one.
         self._client = OpenAILike(model=model, api_base=url, api_key=api_key or "no-key", timeout=timeout,
                                   max_retries=0, is_chat_model=True, temperature=0.0, max_tokens=max_tokens,
@@ -83,20 +88,26 @@ class OpenAIBackend(_LlamaIndexBackend):
 
 
 class OllamaBackend(_LlamaIndexBackend):
-    def __init__(self, url: str, model: str, *, timeout: float = 30.0, max_tokens: int = 512):
+    def __init__(self, url: str, model: str, *, timeout: float = 30.0, max_tokens: int = 512,
+                 context_window: int | None = None):
         from llama_index.llms.ollama import Ollama
 
         self.url = url
+        self.max_tokens = max_tokens
+        self.context_window = context_window
+        options = {"num_predict": max_tokens, **({"num_ctx": context_window} if context_window else {})}
         self._client = Ollama(model=model, base_url=url, request_timeout=timeout, temperature=0.0,
-                              context_window=8192, additional_kwargs={"num_predict": max_tokens})
+                              context_window=context_window or 8192, additional_kwargs=options)
 
     def _llm(self):
         return self._client
 
 
 class LocalBackend:
-    def __init__(self, path: str | Path, *, timeout: float = 30.0, max_tokens: int = 512, device: str = "cpu"):
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, max_tokens: int = 512, device: str = "cpu",
+                 context_window: int | None = None):
         self.path = Path(path)
+        self._window = context_window  # a smaller window than the model's own, when set
         self.url = str(self.path)
         self.timeout = timeout
         self.max_tokens = max_tokens
@@ -109,13 +120,24 @@ class LocalBackend:
 
         hf_logging.disable_progress_bar()  # a bar per weight load is noise in a CLI
 
-        if not self.path.is_dir():
+        gguf = self.path.suffix.lower() == ".gguf"
+        if not (self.path.is_file() if gguf else self.path.is_dir()):
             raise FileNotFoundError(f"no local model at {self.path}: expected a transformers model directory "
-                                    "(config.json, weights, tokenizer files)")
-        tokenizer = AutoTokenizer.from_pretrained(self.path, local_files_only=True)
-        model = AutoModelForCausalLM.from_pretrained(self.path, local_files_only=True).to(self.device)
+                                    "(config.json, weights, tokenizer files) or a .gguf file")
+        where, extra = (self.path.parent, {"gguf_file": self.path.name}) if gguf else (self.path, {})
+        tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=True, **extra)
+        model = AutoModelForCausalLM.from_pretrained(where, local_files_only=True, **extra).to(self.device)
         model.eval()
         return tokenizer, model
+
+    @property
+    def context_window(self) -> int | None:
+        config = self._loaded[1].config
+        own = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+        return min(w for w in (own, self._window) if w) if (own or self._window) else None
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._loaded[0](text, add_special_tokens=False)["input_ids"])
 
     def _prompt(self, messages: Messages) -> str:
         tokenizer, _ = self._loaded
@@ -130,10 +152,9 @@ class LocalBackend:
         tokenizer, model = self._loaded
         inputs = tokenizer(self._prompt(messages), return_tensors="pt").to(self.device)
         inputs.pop("token_type_ids", None)
-        limit = getattr(model.config, "max_position_embeddings", None) or getattr(model.config, "n_positions", None)
+        limit = self.context_window
         if limit and inputs["input_ids"].shape[1] + self.max_tokens > limit:
-            raise ValueError(f"the prompt ({inputs['input_ids'].shape[1]} tokens) and answer ({self.max_tokens}) "
-                             f"do not fit the local model's {limit}-token window")
+            raise ContextOverflowError(limit, inputs["input_ids"].shape[1], self.max_tokens)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=self.timeout)
         stop = threading.Event()
         failure: list[BaseException] = []
@@ -176,12 +197,13 @@ def from_config(config) -> ChatBackend:
         raise ConfigError(f"RAG_LLM_BACKEND={kind!r}: expected one of {', '.join(BACKENDS)}")
     if not config.llm_model:
         raise ConfigError(f"the {kind} backend needs a model: set RAG_LLM_MODEL or --llm-model"
-                         + (" (a local transformers model directory)" if kind == "local" else ""))
+                         + (" (a local transformers model directory or .gguf file)" if kind == "local" else ""))
     if kind == "local":
         return LocalBackend(config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens,
-                            device=config.device)
+                            device=config.device, context_window=config.llm_context)
     url = config.llm_url or DEFAULT_URLS[kind]
     if kind == "ollama":
-        return OllamaBackend(url, config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens)
+        return OllamaBackend(url, config.llm_model, timeout=config.llm_timeout, max_tokens=config.llm_max_tokens,
+                             context_window=config.llm_context)
     return OpenAIBackend(url, config.llm_model, api_key=config.llm_api_key, timeout=config.llm_timeout,
-                         max_tokens=config.llm_max_tokens)
+                         max_tokens=config.llm_max_tokens, context_window=config.llm_context)

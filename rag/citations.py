@@ -11,16 +11,18 @@ sentence without its markers:
 * numbers, strictly: a number in the claim that the passage (with its title and date)
   does not contain makes the claim unsupported, whatever the other two say.
 
+* conflicts (`rag.conflicts`): the claim negates, un-hedges, swaps the actors of or changes
+  the number of the passage sentence it matches best.
+
 `score = W_MEANING * meaning + W_TERMS * terms`; a claim is supported when the score reaches
-`THRESHOLD` and no number is missing. The weights and threshold were chosen on the
+`THRESHOLD`, no number is missing and there is no conflict. The weights and threshold were chosen on the
 labelled claim/passage pairs in `tests/fixtures/claims.jsonl` with the bundled
 all-MiniLM-L6-v2 (see `tests/test_llm_checker.py` for the measured precision and recall).
 A sentence without any marker is checked against every passage and attached to the best
 one that supports it; if none does, it is uncited.
 
-What it leaves out: it cannot tell a claim that negates its passage ("did not confirm")
-from one that agrees, beyond what the embedding and the numbers catch; it is a filter
-for careless and invented citations, not a fact checker.
+What it leaves out: the conflicts are read from words, not syntax (see `rag.conflicts` for
+what they miss); it is a filter for careless and invented citations, not a fact checker.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
+from rag.conflicts import conflict
 from rag.text import MARKER, NUMBER_WORDS, markers, sentence_spans, strip_markers, terms
 from rag.types import Hit
 
@@ -56,6 +59,7 @@ class Evidence:
     missing_numbers: tuple[str, ...]
     score: float
     supported: bool
+    conflict: str | None = None  # how the claim turns the quote around ("negation", "hedge", ...)
 
 
 @dataclass(frozen=True)
@@ -128,8 +132,9 @@ def _evidence(n: int, claim: str, vector: np.ndarray, p: _Passages, threshold: f
     coverage = len(claim_terms & p.terms[i]) / len(claim_terms) if claim_terms else 1.0
     missing = tuple(sorted(numbers(claim) - p.numbers[i]))
     score = W_MEANING * float(sims[best]) + W_TERMS * coverage
+    turned = conflict(claim, quote, numbers(claim), numbers(quote))
     return Evidence(n, p.hits[i], span, quote, float(sims[best]), coverage, missing, score,
-                    score >= threshold and not missing)
+                    score >= threshold and not missing and turned is None, turned)
 
 
 def check(answer_text: str, hits: Sequence[Hit], embedder, *, threshold: float = THRESHOLD) -> list[SentenceCheck]:

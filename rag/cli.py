@@ -158,8 +158,30 @@ def _print_stream(stream, store=None) -> None:
     answer = stream.answer
     if answer.text.strip() != "".join(written).strip():
         print(f"checked answer ({answer.answerer}): {answer.text}")
-    for line in _details(answer, store):
+    for line in _verdicts(answer) + _details(answer, store):
         print(line)
+
+
+def _verdicts(answer) -> list[str]:
+    """One line per sentence of a language model's checked answer: supported, NOT SUPPORTED or
+    no citation (a marker's verdict is that of its citation; an extractive answer quotes its
+    passages, so it gets none)."""
+    from rag.citations import split_claims
+
+    if "extractive" in answer.answerer or answer.abstained:
+        return []
+    verdict: dict[int, bool] = {}
+    for c in answer.citations:
+        verdict[c.n] = verdict.get(c.n, False) or bool(c.supported)
+    lines = []
+    for i, (sentence, marks) in enumerate(split_claims(answer.text), 1):
+        if not marks:
+            word = "no citation"
+        else:
+            word = "supported" if any(verdict.get(n) for n in marks) else "NOT SUPPORTED"
+        cited = "".join(f"[{n}]" for n in marks)
+        lines.append(f"  sentence {i}: {word}{' ' + cited if cited else ''} — {sentence}")
+    return ["verdicts:", *lines] if lines else []
 
 
 def _details(answer, store=None) -> list[str]:

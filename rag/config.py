@@ -58,6 +58,7 @@ class Config:
     llm_timeout: float = 30.0  # seconds per connection and per streamed chunk
     llm_retries: int = 2  # for 429, 5xx and refused connections, before any text arrived
     llm_max_tokens: int = 512
+    llm_context: int | None = None  # the model's context window in tokens, when the server does not say (rag.context)
     drop_unsupported: bool = False  # remove generated sentences their citations do not support
     language: bool = True  # spaCy entities and parse for exact answers (rag.exact); RAG_LANGUAGE=0 turns it off
     ranking: RetrievalSettings = RetrievalSettings()  # set in code (evals, tuning), not from the environment

@@ -39,6 +39,7 @@ from typing import Callable, Iterator, Sequence
 from rag.answer import CANNOT_ANSWER, Answer, Answerer, Citation, cannot_answer
 from rag.backends import ChatBackend
 from rag.citations import THRESHOLD, SentenceCheck, check
+from rag.context import Fitted, estimate_tokens, fit, overflow, prompt_tokens
 from rag.prompts import messages
 from rag.types import Hit
 
@@ -56,6 +57,9 @@ def classify(error: BaseException, url: str = "", timeout: float | None = None) 
     while e is not None and e not in chain:
         chain.append(e)
         e = e.__cause__ or e.__context__
+    too_long = overflow(error)
+    if too_long is not None:
+        return LLMFailure(f"the passages do not fit the language model's {too_long.limit}-token context window", False)
     for e in chain:
         status = getattr(e, "status_code", None) or getattr(getattr(e, "response", None), "status_code", None)
         if isinstance(status, int) and status >= 400:
@@ -117,8 +121,9 @@ def stream_answer(answerer: Answerer, question: str, hits: Sequence[Hit]) -> Ans
 class LLMAnswerer:
     def __init__(self, name: str, backend: ChatBackend, embedder, *, fallback: Answerer | None = None,
                  retries: int = 2, backoff: float = 0.5, timeout: float | None = None,
-                 drop_unsupported: bool = False, threshold: float = THRESHOLD):
+                 drop_unsupported: bool = False, threshold: float = THRESHOLD, context_window: int | None = None):
         self.name, self.backend, self.embedder = name, backend, embedder
+        self.context_window = context_window  # tokens; None: the backend's own, if it knows it
         self.fallback = fallback
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
         self.drop_unsupported, self.threshold = drop_unsupported, threshold
@@ -126,38 +131,90 @@ class LLMAnswerer:
     def answer(self, question: str, hits: Sequence[Hit]) -> Answer:
         if not hits:
             return cannot_answer(question, hits, self.name, "no passages were retrieved")
-        prompt = messages(question, hits)
+        sent = _Sent(Fitted(tuple(hits)))
         try:  # only the model's own failures fall back; a bug in checking the answer keeps its traceback
-            text = "".join(self._attempts(lambda: iter([self.backend.chat(prompt)])))
+            text = "".join(self._retrying(question, sent, lambda prompt: iter([self.backend.chat(prompt)])))
         except LLMFailure as e:
             return self.finish(question, hits, "", e)
-        return self.finish(question, hits, text, None)
+        return self._finish_fitted(question, hits, sent.fitted, text, None)
 
     def stream(self, question: str, hits: Sequence[Hit]) -> AnswerStream:
         if not hits:
             return AnswerStream(iter(()), lambda text, error: cannot_answer(question, hits, self.name,
                                                                             "no passages were retrieved"))
-        prompt = messages(question, hits)
-        deltas = self._retrying(lambda: self.backend.stream(prompt))
-        return AnswerStream(deltas, lambda text, error: self.finish(question, hits, text, error))
+        sent = _Sent(Fitted(tuple(hits)))
+        deltas = self._retrying(question, sent, self.backend.stream)
+        return AnswerStream(deltas, lambda text, error: self._finish_fitted(question, hits, sent.fitted, text, error))
 
-    def _attempts(self, start: Callable[[], Iterator[str]]) -> list[str]:
-        return list(self._retrying(start))
+    def _fit(self, question: str, hits: Sequence[Hit], window: int | None = None, scale: float = 1.0) -> Fitted:
+        """The passages whose prompt fits the model's context window (the backend's, or `window`)."""
+        window = window or self.context_window or getattr(self.backend, "context_window", None)
+        count = getattr(self.backend, "count_tokens", None) or estimate_tokens
+        reserve = getattr(self.backend, "max_tokens", 512)
+        return fit(question, hits, window, lambda text: int(count(text) * scale) + 1, reserve)
 
-    def _retrying(self, start: Callable[[], Iterator[str]]) -> Iterator[str]:
-        """Deltas from `start()`, starting again after a retryable failure that came before any text."""
-        for attempt in range(self.retries + 1):
+    def _retrying(self, question: str, sent: "_Sent", call: Callable[[list[tuple[str, str]]], Iterator[str]]
+                  ) -> Iterator[str]:
+        """Deltas of `call(prompt)` over the passages that fit, starting again after a retryable failure
+        that came before any text; a prompt the server refuses as too long is fitted to the limit it
+        names and sent once more (that is not counted as a retry). A stream that ends without a word
+        is asked again once without streaming, which is where such servers name their limit."""
+        hits, window, scale, refitted, attempt = sent.fitted.hits, None, 1.0, False, 0
+        streaming, probed = call is not self.backend.chat, False
+        while True:
             started = False
             try:
-                for delta in start():
-                    started = True
-                    yield delta
+                sent.fitted = self._fit(question, hits, window, scale)
+                prompt = messages(question, sent.fitted.hits)
+                try:
+                    for delta in call(prompt):
+                        started = True
+                        yield delta
+                    if started:
+                        return
+                    error: Exception | None = None
+                except Exception as e:
+                    if started or not streaming or probed or refitted or not _dropped(e):
+                        raise
+                    error = e
+                if not streaming or probed or refitted:
+                    return
+                # Some servers (llama-cpp-python) end a stream empty, or drop it, when the prompt is too
+                # long; asked once without streaming, they either answer or name their limit.
+                probed = True
+                try:
+                    text = self.backend.chat(prompt)
+                except Exception as e:
+                    if overflow(e) is None and error is not None:
+                        raise error from None
+                    raise
+                if text:
+                    yield text
+                elif error is not None:
+                    raise error
                 return
             except Exception as e:
+                too_long = None if started or refitted else overflow(e)
+                if too_long is not None:
+                    count = getattr(self.backend, "count_tokens", None) or estimate_tokens
+                    estimated = prompt_tokens(question, sent.fitted.hits, count)
+                    window, refitted = too_long.limit, True
+                    if too_long.prompt_tokens and too_long.prompt_tokens > estimated:
+                        scale = too_long.prompt_tokens / estimated * 1.1
+                    continue
                 failure = classify(e, self.backend.url, self.timeout)
                 if started or not failure.retryable or attempt == self.retries:
                     raise failure from e
                 time.sleep(self.backoff * 2 ** attempt)
+                attempt += 1
+
+    def _finish_fitted(self, question: str, hits: Sequence[Hit], fitted: Fitted, text: str,
+                       error: BaseException | None) -> Answer:
+        """`finish` over the passages the model was sent, with a note when some were trimmed."""
+        if error is not None or fitted.note is None:
+            return self.finish(question, hits if error is not None else fitted.hits, text, error)
+        answer = self.finish(question, fitted.hits, text, error)
+        return dataclasses.replace(answer, notes=(f"{self.name}: {fitted.note}", *answer.notes))
 
     def finish(self, question: str, hits: Sequence[Hit], text: str, error: BaseException | None) -> Answer:
         """The Answer for the model's `text`, or the fallback's when `error` (or no text) came back."""
@@ -203,6 +260,24 @@ class LLMAnswerer:
         body = " ".join(f"{c.text} " + "".join(f"[{e.n}]" for e in c.evidence) if c.evidence else c.text
                         for c in kept)
         return Answer(question, body.strip(), tuple(citations.values()), tuple(hits), self.name, tuple(notes))
+
+
+def _dropped(error: BaseException) -> bool:
+    """The server closed the stream mid-response (not a timeout, a refusal or a refused connection)."""
+    e, seen = error, []
+    while e is not None and e not in seen:
+        seen.append(e)
+        if any(k in type(e).__name__ for k in ("RemoteProtocol", "IncompleteRead", "ChunkedEncoding", "APIConnectionError")):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+class _Sent:
+    """What the model was last sent, for checking its answer against the same passages."""
+
+    def __init__(self, fitted: Fitted):
+        self.fitted = fitted
 
 
 def _abstains(text: str) -> bool:

@@ -8,6 +8,7 @@ streaming), `/api/tags` and `/api/show`. Each chat request takes the next step o
     ("answer", text)            the reply, streamed word by word when asked to stream
     ("sleep", seconds, text)    wait, then reply
     ("status", code)            an HTTP error with a JSON error body
+    ("refuse", code, message)   an HTTP error whose JSON body carries `message` (e.g. context length exceeded)
     ("stall", text, seconds)    stream `text` (or half a JSON body), then go silent for `seconds`
     ("malformed",)              a body (or stream event) that is not valid JSON
 
@@ -62,6 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
         kind = step[0]
         if kind == "status":
             return self._json(step[1], {"error": {"message": f"scripted {step[1]}", "type": "server_error"}})
+        if kind == "refuse":
+            return self._json(step[1], {"error": {"message": step[2], "type": "invalid_request_error"}})
         if kind == "sleep":
             time.sleep(step[1])
             step = ("answer", step[2])

@@ -1,0 +1,1 @@
+"""The citation checker measured on a real language model's claims (see README.md here)."""
