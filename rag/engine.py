@@ -9,7 +9,7 @@ through this one object, so they behave alike.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from rag.answer import Answer, Answerer
 from rag.config import Config

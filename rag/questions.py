@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.text import MONTH_NAMES, MONTH_PATTERN, NUMBER_WORDS, STOPWORDS, stem, stemmer, terms
+from rag.text import MONTH_NAMES, MONTH_PATTERN, NUMBER_WORDS, STOPWORDS, stem, terms
 from rag.text import WORD as _WORD
 
 # number words as NUMBER matches them: the shared table, plurals and fractions ("zero" is too rare to count)

@@ -129,6 +129,10 @@ class CachingEmbedder(ABC):
         """Forget the cached query vectors (benchmarks measure uncached searches this way)."""
         self._queries = LRU(self._queries._size)
 
+    def clear_sentence_cache(self) -> None:
+        """Forget the cached sentence vectors (benchmarks measure answers over unseen passages this way)."""
+        self._sentences = LRU(self._sentences._size)
+
 
 def embed_cached(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     """`embedder.embed(texts)`, from its sentence cache where it keeps one."""
