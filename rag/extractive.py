@@ -24,7 +24,7 @@ from typing import Sequence
 import numpy as np
 
 from rag.answer import Answer, Citation, cannot_answer
-from rag.text import sentence_spans
+from rag.text import marker, sentence_spans
 from rag.embedding import Embedder, embed_cached
 from rag.questions import analyze, answer_type_match, terms, year_match, years
 from rag.types import Hit
@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
             h = c.hit
             citations.append(Citation(n, h.article_id, h.chunk_id, h.title, h.date, h.source, h.url, c.span,
                                       c.text, h.span))
-            parts.append(f"{c.text} [{n}]")
+            parts.append(f"{c.text} {marker(n)}")
         return Answer(question, " ".join(parts), tuple(citations), tuple(hits), self.name)
 
     def rank(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:

@@ -41,6 +41,7 @@ from rag.backends import ChatBackend
 from rag.citations import THRESHOLD, SentenceCheck, check
 from rag.context import Fitted, estimate_tokens, fit, overflow, prompt_tokens
 from rag.prompts import messages
+from rag.text import marker
 from rag.types import Hit
 
 
@@ -257,7 +258,7 @@ class LLMAnswerer:
                 h = e.hit
                 citations.setdefault((e.n, e.span), Citation(e.n, h.article_id, h.chunk_id, h.title, h.date, h.source,
                                                              h.url, e.span, e.quote, h.span, e.supported))
-        body = " ".join(f"{c.text} " + "".join(f"[{e.n}]" for e in c.evidence) if c.evidence else c.text
+        body = " ".join(f"{c.text} " + "".join(marker(e.n) for e in c.evidence) if c.evidence else c.text
                         for c in kept)
         return Answer(question, body.strip(), tuple(citations.values()), tuple(hits), self.name, tuple(notes))
 
