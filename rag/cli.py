@@ -186,13 +186,11 @@ def _verdicts(answer) -> list[str]:
 
 def _details(answer, store=None) -> list[str]:
     from rag import render
-    from rag.outlets import display_source
 
     lines = [f"note: {n}" for n in answer.notes]
     for c in answer.citations:
         flag = "" if c.supported is not False else "  (NOT SUPPORTED by the cited passage)"
-        hit = render.hit_for(c, answer.hits)
-        outlets = render.outlets(hit) if hit else display_source(c.source, c.url, c.article_id)
+        outlets = render.outlets(c.hit)
         article = store.article(c.article_id) if store is not None else None
         page = article.page_at(c.span[0]) if article is not None and article.pages else None
         where = f"page {page}, chars" if page else "chars"  # a PDF's page, beside the span

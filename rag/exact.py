@@ -328,8 +328,7 @@ def inline(phrase: str) -> str:
 
 def citation(n: int, c, answer_span: tuple[int, int] | None = None) -> Citation:
     h = c.hit
-    return Citation(n, h.article_id, h.chunk_id, h.title, h.date, h.source, h.url, c.span, c.text, h.span,
-                    answer_span=answer_span)
+    return Citation(n, h, c.span, c.text, answer_span=answer_span)
 
 
 def outlet(h: Hit) -> str:

@@ -92,8 +92,7 @@ class ExtractiveAnswerer:
         parts = []
         for n, c in enumerate(chosen, 1):
             h = c.hit
-            citations.append(Citation(n, h.article_id, h.chunk_id, h.title, h.date, h.source, h.url, c.span,
-                                      c.text, h.span))
+            citations.append(Citation(n, h, c.span, c.text))
             parts.append(f"{c.text} {marker(n)}")
         return Answer(question, " ".join(parts), tuple(citations), tuple(hits), self.name)
 

@@ -256,8 +256,7 @@ class LLMAnswerer:
         for c in kept:
             for e in c.evidence:
                 h = e.hit
-                citations.setdefault((e.n, e.span), Citation(e.n, h.article_id, h.chunk_id, h.title, h.date, h.source,
-                                                             h.url, e.span, e.quote, h.span, e.supported))
+                citations.setdefault((e.n, e.span), Citation(e.n, h, e.span, e.quote, e.supported))
         body = " ".join(f"{c.text} " + "".join(marker(e.n) for e in c.evidence) if c.evidence else c.text
                         for c in kept)
         return Answer(question, body.strip(), tuple(citations.values()), tuple(hits), self.name, tuple(notes))

@@ -59,11 +59,6 @@ def outlets(hit: Hit) -> str:
     return f"{first} (also: {', '.join(others)})" if others else first
 
 
-def hit_for(c: Citation, hits: Sequence[Hit]) -> Hit | None:
-    """The retrieved hit a citation quotes from."""
-    return next((h for h in hits if h.chunk_id == c.chunk_id), None)
-
-
 @dataclass(frozen=True)
 class SourceCard:
     """One cited article under an answer: every marker of the answer that points into it."""
@@ -88,9 +83,9 @@ def source_cards(answer: Answer, names: Mapping[str, str] | None = None) -> list
         groups.setdefault(c.article_id, []).append(c)
     cards = []
     for aid, cs in groups.items():
-        c, hit = cs[0], hit_for(cs[0], answer.hits)
-        outlet = outlets(hit) if hit and (hit.source or hit.sources) else (
-            c.source or names.get(aid) or display_source(None, c.url, c.article_id))
+        c = cs[0]
+        outlet = outlets(c.hit) if c.source or c.hit.sources else (
+            names.get(aid) or display_source(None, c.url, c.article_id))
         cards.append(SourceCard(aid, outlet, c.date, c.title, c.url, tuple(x.n for x in cs),
                                 tuple(x.n for x in cs if x.supported is False)))
     return cards

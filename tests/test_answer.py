@@ -90,11 +90,13 @@ def test_the_answer_phrase_is_marked_inside_its_quoted_sentence():
 
     from rag import render
     from rag.answer import Citation
+    from rag.types import Hit
 
     quote = "Officials said about 2,400 <residents> were evacuated."
     start = 100
     phrase = (start + quote.index("about"), start + quote.index(" <"))
-    c = Citation(1, "a", "a:0", "T", None, None, None, (start, start + len(quote)), quote, (0, 400), answer_span=phrase)
+    c = Citation(1, Hit("", 1.0, "a", "a:0", "T", None, None, None, (0, 400)), (start, start + len(quote)), quote,
+                 answer_span=phrase)
     article = "x" * start + quote + " More news follows here." * 12
     html = render.passage_html(c, article)  # the source panel the marker opens
     assert '<mark class="cited">Officials said <strong class="phrase">about 2,400</strong> &lt;residents&gt;' in html

@@ -100,7 +100,7 @@ def test_no_answer_or_citation_says_unknown_source():
     with_url = Hit(text="x", score=0.5, article_id="url-1", chunk_id="c", title="T", date=None, source=None,
                    url="https://news.example.org/a", span=(0, 1))
     assert render.outlets(with_url) == "news.example.org"
-    c = Citation(1, "dumps/batch-7", "c2", "T", None, None, None, (0, 1), "x", (0, 1))
+    c = Citation(1, Hit("x", 1.0, "dumps/batch-7", "c2", "T", None, None, None, (0, 1)), (0, 1), "x")
     card, = render.source_cards(Answer("q", "x [1]", (c,), (), "extractive"))
     assert card.outlet == "batch-7" and "unknown" not in render.passage_html(c, "x").lower()
 
