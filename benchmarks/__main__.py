@@ -23,7 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
+
+from tests.chroma_server import chroma_server  # the same `chroma run` starter the server-mode tests use
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -158,13 +161,17 @@ def main(argv=None) -> int:
         rows.append(("chunks", "embed query p50/p95", "search p50/p95 (x embed)", "ask p50/p95 (x search)",
                      "ask p50, passages seen / cached search p50", "first search ms / peak RSS MB"))
         serve = {}
-        for n in sizes:
-            print(f"serve: {n:,} chunks ...", flush=True)
+        # every size on the local store, then the largest again on a Chroma server (`chroma run`)
+        for n, where in [(n, "local") for n in sizes] + [(sizes[-1], "chroma server")]:
+            print(f"serve: {n:,} chunks, {where} ...", flush=True)
             index = tmp / f"serve-{n}"
-            build = worker("build", "--backend", a.backend, "--index", str(index), "--size", str(n))
-            s = worker("serve", "--backend", a.backend, "--index", str(index))
-            serve[n] = {**build, **s}
-            rows.append((f"{s['chunks']:,}", f"{fmt(s['embed_p50'])} / {fmt(s['embed_p95'])}",
+            with chroma_server(tmp / f"chroma-{n}") if where != "local" else nullcontext() as url:
+                remote = ("--chroma-url", url) if url else ()
+                build = worker("build", "--backend", a.backend, "--index", str(index), "--size", str(n), *remote)
+                s = worker("serve", "--backend", a.backend, "--index", str(index), *remote)
+            serve[n if where == "local" else f"{n} {where}"] = {**build, **s}
+            rows.append((f"{s['chunks']:,}" + ("" if where == "local" else f" ({where})"),
+                         f"{fmt(s['embed_p50'])} / {fmt(s['embed_p95'])}",
                          f"{fmt(s['search_p50'])} / {fmt(s['search_p95'])} ({s['search_p50'] / s['embed_p50']:.2f}x)",
                          f"{fmt(s['ask_p50'])} / {fmt(s['ask_p95'])} ({s['ask_p50'] / s['search_p50']:.2f}x)",
                          f"{fmt(s['answerer_cached_p50'])} / {fmt(s['search_cached_p50'], 2)}",

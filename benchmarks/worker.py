@@ -163,7 +163,7 @@ def cmd_build(a) -> dict:
 
     embedder = make_embedder(a.backend)
     shutil.rmtree(a.index, ignore_errors=True)
-    store = Store(a.index)
+    store = Store(a.index, chroma_url=a.chroma_url)
     real = ingest([p for p in (ROOT / "corpus", WIKINEWS) if p.is_dir()], store, embedder).chunks
     rng = np.random.default_rng(0)
     template = store._collection.get(limit=1, include=["documents", "metadatas"])
@@ -191,7 +191,7 @@ def cmd_serve(a) -> dict:
     qs = [q["question"] for name in ("seed.jsonl", "wikinews.jsonl", "wikinews-quiz.jsonl")
           for q in (json.loads(x) for x in (SETS / name).read_text().splitlines() if x.strip())]
     t0 = time.perf_counter()
-    engine = Engine.open(Config(index_dir=a.index, embed_backend=a.backend))
+    engine = Engine.open(Config(index_dir=a.index, embed_backend=a.backend, chroma_url=a.chroma_url))
     first_hits = engine.search(qs[0])
     first_search = time.perf_counter() - t0
     inner = engine.embedder.model  # the loaded embedder: its cache is cleared between passes
@@ -234,6 +234,7 @@ def main(argv=None) -> int:
     p.add_argument("--corpus", type=Path)
     p.add_argument("--index", type=Path)
     p.add_argument("--size", type=int, default=1000)
+    p.add_argument("--chroma-url", help="build and serve against this Chroma server instead of the local store")
     a = p.parse_args(argv)
     result = globals()[f"cmd_{a.command}"](a)
     print(json.dumps(result), flush=True)
