@@ -61,3 +61,13 @@ def real_embedder():
 def requires_wikinews():
     return pytest.mark.skipif(not WIKINEWS.is_dir(), reason=f"the Wikinews corpus is not at {WIKINEWS} "
                                                            "(it sits beside the clone in CI only)")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, request):
+    """The chat app on the fake engine, served on a free loopback port for one test module."""
+    from tests.app_support import serve  # gradio only for the modules that use the app
+
+    s = serve(tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1]))
+    yield s
+    s.demo.close()

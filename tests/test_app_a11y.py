@@ -9,19 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app_support import serve
 from tests.browser_support import AXE, WIDTHS, ask, browser_page, needs_chromium
 
 pytestmark = [pytest.mark.browser, needs_chromium,
               pytest.mark.skipif(not AXE.exists(), reason=f"no axe-core at {AXE}: run `scripts/setup.sh dev` "
                                  "(npm ci --prefix tests/node) for the accessibility scan")]
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = serve(tmp_path_factory.mktemp("a11y"))
-    yield s
-    s.demo.close()
 
 
 def serious(page) -> list[str]:

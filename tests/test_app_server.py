@@ -9,16 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app_support import serve
 
 DEPLOYED = "How many North Korean soldiers have been deployed to Russia?"
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = serve(tmp_path_factory.mktemp("served"))
-    yield s
-    s.demo.close()
 
 
 def client(served):

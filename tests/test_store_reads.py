@@ -63,3 +63,20 @@ def test_a_search_on_a_chroma_server_scans_no_article_records(tmp_path, corpus, 
         engine = make_engine(tmp_path / "index", url, embedder)
         engine.ingest([corpus])
         _searches_cost_one_row_read(engine, corpus)
+
+
+def test_a_search_does_not_count_the_stored_chunks_again(engine, corpus, monkeypatch):
+    """Counting a 100,000-chunk collection took a quarter of a search; the count is kept until a write."""
+    from chromadb.api.models.Collection import Collection
+
+    engine.search("volcano evacuation", k=3)
+    counted = []
+    real = Collection.count
+    monkeypatch.setattr(Collection, "count", lambda self: counted.append(1) or real(self))
+    for q in ("Who was elected mayor?", "How many residents were evacuated?"):
+        assert engine.search(q, k=3)
+    assert counted == []
+    f = corpus / "volcano.txt"  # after a write the kept count goes, and the new text is found
+    f.write_text(f.read_text().replace("two fishermen", "two fishermen and a ferry pilot named Oskar Lunde"))
+    engine.ingest([corpus])
+    assert "Oskar Lunde" in engine.search("ferry pilot Oskar Lunde", k=1)[0].text

@@ -12,14 +12,7 @@ import time
 import httpx
 import pytest
 
-from tests.app_support import serve
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = serve(tmp_path_factory.mktemp("trust-served"))
-    yield s
-    s.demo.close()
 
 
 def _upload(served, **headers):

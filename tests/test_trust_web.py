@@ -8,10 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-import pytest
 
 from rag.webguard import allowed_hosts, refusal
-from tests.app_support import serve
 
 HOSTS = allowed_hosts("127.0.0.1", ["news.example.org"])
 
@@ -45,12 +43,6 @@ def test_an_upload_request_is_bounded_in_total():
     small = {"host": "127.0.0.1:7860", "content-length": "100"}
     assert refusal("POST", "/gradio_api/upload", small, HOSTS, max_upload_bytes=50_000_000) is None
 
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    s = serve(tmp_path_factory.mktemp("web-served"))
-    yield s
-    s.demo.close()
 
 
 def test_a_rebound_host_gets_neither_the_page_nor_answers(served):

@@ -117,8 +117,10 @@ class Vectors:
             out.append(hit(got["documents"][i], got["metadatas"][i], cid, score))
         return out
 
-    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]:
-        if k <= 0 or self.collection.count() == 0:
+    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, *,
+                size: int | None = None) -> list[Hit]:
+        """The `k` chunks closest to `vector`; `size`, the collection's count when the caller knows it."""
+        if k <= 0 or (self.collection.count() if size is None else size) == 0:
             return []
         collection = self.collection
         query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where or None,
