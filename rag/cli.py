@@ -167,6 +167,7 @@ def _verdicts(answer) -> list[str]:
     no citation (a marker's verdict is that of its citation; an extractive answer quotes its
     passages, so it gets none)."""
     from rag.citations import split_claims
+    from rag.text import marker
 
     if "extractive" in answer.answerer or answer.abstained:
         return []
@@ -179,7 +180,7 @@ def _verdicts(answer) -> list[str]:
             word = "no citation"
         else:
             word = "supported" if any(verdict.get(n) for n in marks) else "NOT SUPPORTED"
-        cited = "".join(f"[{n}]" for n in marks)
+        cited = "".join(marker(n) for n in marks)
         lines.append(f"  sentence {i}: {word}{' ' + cited if cited else ''} — {sentence}")
     return ["verdicts:", *lines] if lines else []
 

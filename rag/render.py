@@ -30,6 +30,7 @@ from typing import Mapping, Sequence
 from rag.answer import Answer, Citation
 from rag.outlets import display_source
 from rag.text import ANSWER_MARKER as _MARKER
+from rag.text import marker
 from rag.types import Hit
 
 _EXTRA = str.maketrans({"{": "&#123;", "}": "&#125;", "$": "&#36;", "`": "&#96;"})
@@ -95,7 +96,7 @@ def cite_button(turn: int, n: int, label: str = "", *, unsupported: bool = False
     about = f"Source {n}: {label}" if label else f"Show source {n}"
     cls = "cite unsupported" if unsupported else "cite"
     return (f'<button type="button" class="{cls}" data-turn="{turn}" data-n="{n}" '
-            f'aria-label="{escape(about)}" title="{escape(about)}">[{n}]</button>')
+            f'aria-label="{escape(about)}" title="{escape(about)}">{marker(n)}</button>')
 
 
 def answer_text(text: str, turn: int, known: Sequence[int], labels: Mapping[int, str] | None = None,
@@ -118,7 +119,7 @@ def card_html(card: SourceCard, turn: int) -> str:
     count = plural(len(card.numbers), "sentence") + " cited"
     if card.unsupported:
         count += f', <span class="unsupported-note">{len(card.unsupported)} not supported by the passage</span>'
-    marks = " ".join(f"[{n}]" for n in card.numbers)
+    marks = " ".join(marker(n) for n in card.numbers)
     return (f'<li><button type="button" class="card" data-turn="{turn}" data-n="{card.numbers[0]}">'
             f'<span class="card-meta"><span class="card-marks">{escape(marks)}</span> '
             f'<span class="outlet">{escape(card.outlet)}</span> · {escape(card.date or "undated")}</span>'
