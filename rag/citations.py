@@ -12,17 +12,22 @@ sentence without its markers:
   does not contain makes the claim unsupported, whatever the other two say.
 
 * conflicts (`rag.conflicts`): the claim negates, un-hedges, swaps the actors of or changes
-  the number of the passage sentence it matches best.
+  the number of the passage sentence it matches best;
+* the parse (`rag.claims`, spaCy's en_core_web_sm through `rag.language`): what is scored is
+  the claim without the prompt's frame the model copied ("The source is: <source id=1 ...>");
+  a sentence about the sources themselves, a name the passage does not hold, or an attempt or
+  plan of the passage stated as done is not supported.
 
 `score = W_MEANING * meaning + W_TERMS * terms`; a claim is supported when the score reaches
-`THRESHOLD`, no number is missing and there is no conflict. The weights and threshold were chosen on the
+`THRESHOLD`, no number or name is missing and there is no conflict. `language` is a
+`rag.language.Language` (or a callable giving one); unset, the verified model is loaded once. The weights and threshold were chosen on the
 labelled claim/passage pairs in `tests/fixtures/claims.jsonl` with the bundled
 all-MiniLM-L6-v2 (see `tests/test_llm_checker.py` for the measured precision and recall).
 A sentence without any marker is checked against every passage and attached to the best
 one that supports it; if none does, it is uncited.
 
-What it leaves out: the conflicts are read from words, not syntax (see `rag.conflicts` for
-what they miss); it is a filter for careless and invented citations, not a fact checker.
+What it leaves out: see `rag.conflicts` and `rag.claims` for what the conflicts miss; it is a
+filter for careless and invented citations, not a fact checker.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from typing import Sequence
 
 import numpy as np
 
+from rag import claims as parse_claims
 from rag.conflicts import conflict
+from rag.language import load_language
 from rag.text import MARKER, NUMBER_WORDS, markers, sentence_spans, strip_markers, terms
 from rag.types import Hit
 
@@ -60,6 +67,7 @@ class Evidence:
     score: float
     supported: bool
     conflict: str | None = None  # how the claim turns the quote around ("negation", "hedge", ...)
+    missing_names: tuple[str, ...] = ()  # names in the claim the passage does not hold
 
 
 @dataclass(frozen=True)
@@ -120,24 +128,54 @@ class _Passages:
             self.vectors.append(vectors[i:i + len(sents)])
             i += len(sents)
         self.terms = [set(terms(f"{h.title} {h.text}")) for h in self.hits]
-        self.numbers = [numbers(f"{h.title} {h.date or ''} {h.text}") for h in self.hits]
+        self.numbers = [numbers(f"{h.title} {h.date or ''} {h.text}") | _one(h.text) for h in self.hits]
+        self.texts = [f"{h.title or ''} {h.text}" for h in self.hits]
 
 
-def _evidence(n: int, claim: str, vector: np.ndarray, p: _Passages, threshold: float) -> Evidence:
+def _one(text: str) -> set[str]:
+    """A passage's "one", read leniently (pronoun or count), so that a claim counting one is not missing it."""
+    return {"1"} if re.search(r"\bone\b", text, re.I) else set()
+
+
+@dataclass(frozen=True)
+class _Claim:
+    text: str  # what the sentence claims: `rag.claims.proper`
+    doc: object  # its spaCy parse
+    numbers: set[str]
+    about_sources: bool
+
+
+def _claim(sentence: str, language) -> _Claim:
+    text = parse_claims.proper(sentence)
+    if text != sentence and not parse_claims.claims_anything(text):  # nothing but frame: "The sources are: 1."
+        return _Claim(text or sentence, None, numbers(sentence), True)
+    doc = language.parse(text)
+    return _Claim(text, doc, numbers(text) | parse_claims.counted_one(doc), parse_claims.about_the_sources(doc))
+
+
+def _evidence(n: int, claim: _Claim, vector: np.ndarray, p: _Passages, threshold: float, language) -> Evidence:
     i = n - 1
     sims = p.vectors[i] @ vector
     best = int(np.argmax(sims))
     span, quote = p.sentences[i][best]
-    claim_terms = {t for t in terms(claim) if not t[0].isdigit()}
+    claim_terms = {t for t in terms(claim.text) if not t[0].isdigit()}
     coverage = len(claim_terms & p.terms[i]) / len(claim_terms) if claim_terms else 1.0
-    missing = tuple(sorted(numbers(claim) - p.numbers[i]))
+    missing = tuple(sorted(claim.numbers - p.numbers[i]))
     score = W_MEANING * float(sims[best]) + W_TERMS * coverage
-    turned = conflict(claim, quote, numbers(claim), numbers(quote))
+    names: tuple[str, ...] = ()
+    if claim.about_sources:
+        turned = "about the sources"
+    else:
+        turned = conflict(claim.text, quote, claim.numbers, numbers(quote) | _one(quote))
+        names = parse_claims.missing_names(claim.doc, p.texts[i])
+        if turned is None and parse_claims.done_not_tried(claim.doc, language.parse(quote)):
+            turned = "done, where the source only tried or planned it"
     return Evidence(n, p.hits[i], span, quote, float(sims[best]), coverage, missing, score,
-                    score >= threshold and not missing and turned is None, turned)
+                    score >= threshold and not missing and not names and turned is None, turned, names)
 
 
-def check(answer_text: str, hits: Sequence[Hit], embedder, *, threshold: float = THRESHOLD) -> list[SentenceCheck]:
+def check(answer_text: str, hits: Sequence[Hit], embedder, *, threshold: float = THRESHOLD,
+          language=None) -> list[SentenceCheck]:
     """Each sentence of `answer_text` checked against the passages it cites (source n = hits[n-1]).
 
     >>> [c.supported for c in check("Tolva evacuated 2,400 residents. [1]", hits, embedder)]
@@ -146,17 +184,20 @@ def check(answer_text: str, hits: Sequence[Hit], embedder, *, threshold: float =
     claims = split_claims(answer_text)
     if not claims:
         return []
+    if language is None or callable(language) and not hasattr(language, "parse"):
+        language = language() if language is not None else load_language()
     p = _Passages(hits, embedder)
-    vectors = embedder.embed([text for text, _ in claims])
+    read = [_claim(text, language) for text, _ in claims]
+    vectors = embedder.embed([c.text for c in read])
     results = []
-    for (text, marks), vector in zip(claims, vectors):
+    for (text, marks), claim, vector in zip(claims, read, vectors):
         cited = tuple(dict.fromkeys(m for m in marks if 1 <= m <= len(hits)))
         bad = tuple(dict.fromkeys(m for m in marks if not 1 <= m <= len(hits)))
         if cited:
-            results.append(SentenceCheck(text, cited, bad, tuple(_evidence(n, text, vector, p, threshold)
+            results.append(SentenceCheck(text, cited, bad, tuple(_evidence(n, claim, vector, p, threshold, language)
                                                                  for n in cited)))
             continue
-        candidates = [_evidence(n, text, vector, p, threshold) for n in range(1, len(hits) + 1)]
+        candidates = [_evidence(n, claim, vector, p, threshold, language) for n in range(1, len(hits) + 1)]
         best = max((e for e in candidates if e.supported), key=lambda e: e.score, default=None)
         results.append(SentenceCheck(text, (), bad, (best,) if best else (), attached=best is not None))
     return results

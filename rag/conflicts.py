@@ -17,11 +17,6 @@ model's sentence most often turns its source around while keeping its words:
 * changed number: the claim's numbers are all absent from the quote while the quote gives
   numbers of its own (the right number in the wrong sentence of the passage).
 
-* about the sources: a sentence whose subject is the sources, the article, the answer or the
-  question themselves ("The source with the most sentences is ...", "The sources cited above
-  are: 1.", "The answer is: ...") says nothing a passage could state, unless it reports what
-  the source says ("The article says that ..."), which is then judged like any claim.
-
 It returns the first conflict found, in words, or None.
 
 What it leaves out: it reads words, not syntax. A negation outside the part of the sentence
@@ -114,22 +109,8 @@ def swapped(claim: str, quote: str) -> bool:
     return False
 
 
-_META = re.compile(r"^\W*(?:the|this|these|that|those|other|another|each|every|both|all)\s+(?:\w+\s+){0,2}?"
-                   r"(?:sources?|articles?|answers?|questions?|passages?|sentences?|texts?)\b(?P<rest>.*)", re.I | re.S)
-_REPORTS = re.compile(r"^\W*(?:\w+\s+){0,3}?(?:says?|said|states?|stated|reports?|reported|notes?|noted|shows?|showed|"
-                      r"writes?|wrote|quotes?|quoted)\b(?!\s*(?:is|are|was|were)\b)", re.I)
-
-
-def about_the_sources(claim: str) -> bool:
-    """A sentence about the sources or the answer themselves, not about what they report."""
-    m = _META.match(claim)
-    return bool(m) and not _REPORTS.match(m.group("rest"))
-
-
 def conflict(claim: str, quote: str, claim_numbers: set[str], quote_numbers: set[str]) -> str | None:
     """How `claim` turns `quote` (the passage sentence it matches best) around, or None."""
-    if about_the_sources(claim):
-        return "about the sources"
     part = clause(claim, quote)
     if negated(claim) != negated(part):
         return "negation"
