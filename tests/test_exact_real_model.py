@@ -89,6 +89,16 @@ def test_yes_no_both_ways_and_a_refusal(news):
     assert unknown.abstained
 
 
+def test_yes_no_worded_away_from_the_article(news):
+    """A bound ("more than a thousand") is checked against the figure the article gives, not matched as words."""
+    more = news.ask("Did more than a thousand pilgrims die in the 1991 Hajj stampede?")
+    assert more.text.startswith("Yes") and "1,426" in more.citations[0].quote
+    fewer = news.ask("Were 2,000 pilgrims trampled in the 1991 Hajj stampede?")
+    assert fewer.text.startswith("No") and "1,426" in fewer.text
+    year = news.ask("Did the 2006 Hajj stampede happen at Jamarat Bridge?")  # the article's own year, not 1991's
+    assert year.text.startswith("Yes") and "Jamarat Bridge" in year.citations[0].quote
+
+
 def test_a_comparison_across_two_stories_cites_both(news):
     a = news.ask("Was the Hajj stampede story published before the Mecca crane collapse story?")
     assert a.text.startswith("Yes")
