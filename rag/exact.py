@@ -152,6 +152,10 @@ def frame(question: str, doc) -> Frame:
     elif re.search(r"\b(published|reported|written|posted|released|came out|appeared|dated)\b", low) and \
             _COMPARE_TIME.search(low) and re.search(r"\b(story|article|report|piece|one)\b", low):
         compare = "time"
+    elif (kind == "yesno" or re.match(r"^(which|what)\b", low)) and _COMPARE_TIME.search(low) and \
+            re.search(r"\b(happen\w*|occur\w*|took place|take place|came|come)\b", low) and \
+            re.search(r"\b(or|before|after|than)\b", low):
+        compare = "time"  # "Which happened first, A or B?": two news events, dated by their stories
     nouns = tuple(t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and not t.ent_type_
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
@@ -530,12 +534,13 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
 
 
 def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, object], name: str,
-                 more=None) -> Answer | None:
+                 more=None, ranked: Sequence = ()) -> Answer | None:
     """"Was the X story published before the Y one?": the two articles the question names, by their dates.
 
     `more(text)`, where given, ranks sentences of a fresh search for one side (the question's
     search may have found only one of the two stories)."""
     low = question.lower()
+    side_words: list[set[str]] = []
     m = re.search(r"(.*?)\b(before|after|earlier than|later than|or|and|than)\b(.*)", low)
     if not m:
         return None
@@ -543,7 +548,8 @@ def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, 
     sides = []
     for part in (left, right):
         words = set(terms(part)) - {stem(w) for w in "stori articl report piec publish written post releas came "
-                                                     "appear date first earlier later one wikinew".split()}
+                                                     "appear date first earlier later one wikinew happen happened occur occurred took "
+                                                     "take place came come".split()}
         if not words:
             return None
         scored = []
@@ -563,9 +569,13 @@ def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, 
         if not scored or scored[0][0] == 0:
             return None
         sides.append(scored[0][1])
+        side_words.append(words)
     if sides[0] == sides[1]:
         return None
-    a, b = best_by_article[sides[0]], best_by_article[sides[1]]
+    def stating(aid, words):  # the sentence of that story that best names its side ("the crane accident ...")
+        options = [c for c in ranked if c.hit.article_id == aid] or [best_by_article[aid]]
+        return max(options, key=lambda c: len(words & set(terms(c.text))))
+    a, b = stating(sides[0], side_words[0]), stating(sides[1], side_words[1])
     if not a.hit.date or not b.hit.date:
         return None
     da, db = a.hit.date[:10], b.hit.date[:10]
@@ -627,7 +637,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
             best_by_article.setdefault(c.hit.article_id, c)
         search = getattr(answerer, "search", None)
         more = (lambda text: answerer.rank(text, search(text, 3))) if search is not None else None
-        got = compare_time(question, hits, best_by_article, name, more)
+        got = compare_time(question, hits, best_by_article, name, more, ranked)
         if got is not None:
             return got
     seen: dict[str, str] = {}
@@ -654,4 +664,9 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
         valid = []  # nothing of the kind asked for, and the near misses are closer: say what they say
     if not valid:
         return near_miss(question, f, hits, readings, threshold, name) or cannot_answer(question, hits, name)
+    if f.labels:  # a name or figure is asked for: only the sentences holding one of that kind, where any do
+        q_low = question.lower()
+        typed = [r for r, d in zip(readings, docs) if r in valid and any(
+            e.label_ in f.labels and not _in_question(e.text, q_low) for e in d.ents)]
+        valid = typed or valid
     return answerer.sentences(question, hits, [r.candidate for r in valid])  # the sentences, as before

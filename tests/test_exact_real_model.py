@@ -106,6 +106,12 @@ def test_a_comparison_across_two_stories_cites_both(news):
     assert "Jan 12, 2006" in a.text and "Sep 12, 2015" in a.text
 
 
+def test_which_of_two_events_came_first_is_dated_by_their_stories(news):
+    a = news.ask("Which happened first, the Hajj stampede or the Mecca crane collapse?")
+    assert a.text.startswith("Hundreds dead in Hajj stampede came first")
+    assert {c.article_id for c in a.citations} == {"GUM_news_stampede", "GUM_news_crane"}
+
+
 def test_two_outlets_with_different_figures_are_both_named(tmp_path, real_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
