@@ -89,11 +89,27 @@ def test_yes_no_both_ways_and_a_refusal(news):
     assert unknown.abstained
 
 
+def test_yes_no_worded_away_from_the_article(news):
+    """A bound ("more than a thousand") is checked against the figure the article gives, not matched as words."""
+    more = news.ask("Did more than a thousand pilgrims die in the 1991 Hajj stampede?")
+    assert more.text.startswith("Yes") and "1,426" in more.citations[0].quote
+    fewer = news.ask("Were 2,000 pilgrims trampled in the 1991 Hajj stampede?")
+    assert fewer.text.startswith("No") and "1,426" in fewer.text
+    year = news.ask("Did the 2006 Hajj stampede happen at Jamarat Bridge?")  # the article's own year, not 1991's
+    assert year.text.startswith("Yes") and "Jamarat Bridge" in year.citations[0].quote
+
+
 def test_a_comparison_across_two_stories_cites_both(news):
     a = news.ask("Was the Hajj stampede story published before the Mecca crane collapse story?")
     assert a.text.startswith("Yes")
     assert {c.article_id for c in a.citations} == {"GUM_news_stampede", "GUM_news_crane"}
     assert "Jan 12, 2006" in a.text and "Sep 12, 2015" in a.text
+
+
+def test_which_of_two_events_came_first_is_dated_by_their_stories(news):
+    a = news.ask("Which happened first, the Hajj stampede or the Mecca crane collapse?")
+    assert a.text.startswith("Hundreds dead in Hajj stampede came first")
+    assert {c.article_id for c in a.citations} == {"GUM_news_stampede", "GUM_news_crane"}
 
 
 def test_two_outlets_with_different_figures_are_both_named(tmp_path, real_embedder):
