@@ -36,10 +36,11 @@ class RetrievalSettings:
     # prior_strength 0 switches it off. Fitted as evals/README.md "As-of dates and recency" says.
     prior_strength: float = 0.5
     prior_half_life_days: float = 14.0
-    # An outlet of the index named in the question ("the Verge article"): its chunks searched
-    # as one more dense ranking of this weight (a soft filter), and fused score x (1 + outlet_boost).
+    # An outlet of the index or a date range named in the question ("the Verge article", "in
+    # March 2024"): the chunks within them searched as one more ranking of weight named_weight
+    # (a soft filter), and an article of a named outlet's fused score x (1 + outlet_boost).
     outlet_boost: float = 0.5
-    named_weight: float = 1.0
+    named_weight: float = 0.5
     title_repeat: int = 1  # times the headline is indexed with each chunk for BM25 (a title boost)
     per_article: int = 3  # passages per article in the results
     merge_gap: int = 2  # characters between two chunks of an article that still count as touching

@@ -9,9 +9,22 @@ index built with another). `mode` picks the ranking signal:
   reciprocal rank (`rag.fusion`, with the weights and constant of `RetrievalSettings` in
   `rag.config`; tuned as evals/README.md "Retrieval modes" says).
 
-Then, in every mode: a time expression in the question (`rag.timeexpr`, relative dates
-counted from the newest article in the index) multiplies the fused score of articles
-published in that range by 1 + `settings.time_boost` (a boost, not a filter: only `where` excludes),
+A question is asked at a time: `search(..., as_of="2025-01-14")` searches only articles
+published up to that day (undated ones are left out), counts relative expressions ("last
+week", "yesterday") from it, and, when the question names no time, applies a recency prior:
+fused score x (1 + `prior_strength` * 2 ** (-age / `prior_half_life_days`)), age in days
+before the as-of date (`prior_strength` 0 switches it off). Without `as_of` nothing changes:
+relative expressions count from the newest article in the index and no prior applies.
+
+Outlets of the index named in the question ("the Verge article", `rag.outlets.named_outlets`)
+and a date range it names ("in its March 2024 report") are a soft filter: the chunks within
+them are searched as one more ranking of weight `named_weight`, and an article of a named
+outlet has its fused score x (1 + `outlet_boost`). `read(query, as_of)` says what was applied
+(`Reading.describe()`: the answer's "searched" line).
+
+Then, in every mode: a time expression in the question (`rag.timeexpr`) multiplies the fused
+score of articles published in that range by 1 + `settings.time_boost` (a boost, not a filter:
+only `where` and `as_of` exclude),
 and "latest"/"most recent" raises the leading candidates by their date rank, newest most; syndicated copies of one story
 fold into one hit naming every outlet (`rag.duplicates`); overlapping chunks of one article
 merge into one passage and each article is capped at `settings.per_article` passages

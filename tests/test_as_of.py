@@ -14,15 +14,22 @@ from tests.news_support import make_engine, with_mode, write_articles
 
 WEEKS = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(6)]
 LEADERS = ["Amara Osei", "Bruno Keller", "Chen Wei", "Dalia Haddad", "Erik Lund", "Farah Nasser"]
+UPDATES = [
+    "The port strike talks will be led by negotiator {name}, the dockworkers' union said on Monday.",
+    "A new negotiator, {name}, now leads the port strike talks after the first round failed.",
+    "Negotiator {name} took over the port strike talks as pay offers were rejected again.",
+    "The port authority welcomed {name} as the negotiator who leads the strike talks from this week.",
+    "{name} is the fifth negotiator to lead the port strike talks since the walkout began.",
+    "With {name} leading the port strike talks, both sides expect a deal within days.",
+]
 
 
 def _strike_story(tmp_path):
     """An evolving story: each week a new negotiator leads the port strike talks (the answer changes)."""
     articles = [{"id": f"strike-week-{i}", "title": "Port strike talks continue", "date": d.isoformat(),
                  "source": "Harbour Times" if i % 2 else "The Verge",
-                 "text": f"The port strike talks are now led by negotiator {name}. Dockworkers and the port "
-                         f"authority met again this week to discuss wages at the port."}
-                for i, (d, name) in enumerate(zip(WEEKS, LEADERS))]
+                 "text": text.format(name=name) + " Dockworkers want higher wages at the port."}
+                for i, (d, name, text) in enumerate(zip(WEEKS, LEADERS, UPDATES))]
     articles.append({"id": "undated-note", "title": "Port strike explainer",
                      "text": "The port strike talks are about wages for dockworkers at the port."})
     return write_articles(tmp_path / "strike", articles)
@@ -45,12 +52,24 @@ def test_nothing_published_after_the_as_of_date_is_ever_returned(strike):
 
 
 def test_the_as_of_date_answers_a_changing_question_as_it_stood_then(strike):
+    """The same question asked in six weeks: the as-of date, and its recency prior, find that week's update."""
     question = "Who leads the port strike talks?"
-    for d, name in zip(WEEKS, LEADERS):
-        top = strike.search(question, k=3, as_of=(d + timedelta(days=2)).isoformat())[0]
-        assert name in top.text, (d, top.article_id)
-    # without an as-of date, every week's article is in reach and the newest does not have to win
-    assert {h.article_id for h in strike.search(question, k=10)} >= {f"strike-week-{i}" for i in range(6)}
+    no_prior = Retriever(strike.store, strike.embedder, settings=RetrievalSettings(prior_strength=0.0))
+
+    def right(search, as_of: bool) -> int:
+        return sum(name in search(question, k=3, as_of=(d + timedelta(days=2)).isoformat() if as_of else None)[0].text
+                   for d, name in zip(WEEKS, LEADERS))
+
+    with_prior, filter_only, undated = right(strike.search, True), right(no_prior.search, True), right(strike.search, False)
+    assert with_prior >= filter_only > undated, (with_prior, filter_only, undated)
+
+    def ranks(search) -> list[int]:  # where each week's own update comes, asked two days after it
+        return [[h.article_id for h in search(question, k=10, as_of=(d + timedelta(days=2)).isoformat())]
+                .index(f"strike-week-{i}") for i, d in enumerate(WEEKS)]
+
+    prior_ranks, plain_ranks = ranks(strike.search), ranks(no_prior.search)
+    assert all(p <= q for p, q in zip(prior_ranks, plain_ranks)) and sum(prior_ranks) < sum(plain_ranks), (
+        prior_ranks, plain_ranks)  # the prior lifts the newest update, never sinks it
 
 
 def test_relative_expressions_count_from_the_as_of_date(strike):
