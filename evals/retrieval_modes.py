@@ -30,6 +30,9 @@ import json
 from pathlib import Path
 
 SETS = Path(__file__).resolve().parent / "sets"
+# Sets asked of a corpus of their own (ingest it and name the set SET@INDEX), not of corpus/ + Wikinews.
+OWN_CORPUS = {"fit-dated": "evals/corpora/fit-dated", "blind-dated": "evals/corpora/blind-dated",
+              "blind-named": "evals/corpora/blind-dated"}
 
 
 def load(name: str) -> list[dict]:
@@ -129,8 +132,9 @@ def run_set(questions: list[dict], retriever, answerer, k: int, as_of: bool = Fa
 def main(argv=None, *, embedder=None) -> None:
     p = argparse.ArgumentParser(prog="python -m evals.retrieval_modes")
     p.add_argument("--index", action="append", required=True, help="NAME=DIR, an ingested index")
-    p.add_argument("--sets", default=",".join(sorted(f.stem for f in SETS.glob("*.jsonl"))),
-                   help="comma-separated set names under evals/sets/ (default: all of them)")
+    p.add_argument("--sets", default=",".join(sorted(f.stem for f in SETS.glob("*.jsonl") if f.stem not in OWN_CORPUS)),
+                   help="comma-separated set names under evals/sets/, or NAME@INDEX (default: all those "
+                        "asked of corpus/ + Wikinews)")
     p.add_argument("--modes", default="dense,keyword,hybrid")
     p.add_argument("--rrf-k", type=float)
     p.add_argument("--depth", type=int)
