@@ -131,7 +131,7 @@ class Retriever:
                        latest=timeexpr.wants_latest(query), prior=prior)
 
     def _search(self, query: str, vector: np.ndarray, k: int, where: Filter | None,
-                reading: "Reading" = None) -> list[Hit]:
+                reading: "Reading | None" = None) -> list[Hit]:
         s = self.settings
         reading = reading or Reading()
         depth = max(s.depth, 4 * k)
