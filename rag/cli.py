@@ -212,7 +212,7 @@ def _details(answer, store=None) -> list[str]:
 
 
 def _chat(engine, args, where) -> int:
-    from rag.conversation import Conversation
+    from rag.conversation import Conversation, search_query
 
     conversation = Conversation(engine, k=args.k, where=where, as_of=args.as_of)
     print("Ask about the articles (an empty line or Ctrl-D ends).")
@@ -224,7 +224,10 @@ def _chat(engine, args, where) -> int:
             return 0
         if not question:
             return 0
+        query = search_query(question, conversation.history, conversation.previous)  # before this turn joins them
         _print_stream(conversation.stream(question), engine.store)
+        if searched := engine.read(query, args.as_of).describe():
+            print(f"searched: {searched}")
 
 
 def _llm_config(args: argparse.Namespace, config: Config) -> Config:

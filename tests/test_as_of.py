@@ -168,3 +168,15 @@ def test_the_chat_asks_as_of_its_setting_and_shows_what_it_applied(strike):
     assert all(c["date"] <= "2025-01-15" for c in out["citations"])
     *_, (html, session) = chat.respond("Who leads the port strike talks?", None, Filters(as_of="soon-ish"))
     assert "expected a date such as" in html and session.turns[-1].answer is None
+
+
+def test_cli_chat_shows_what_each_turn_searched(strike, capsys, monkeypatch):
+    from rag.cli import main
+    from tests.fakes import HashEmbedder
+
+    monkeypatch.setattr("rag.engine.load_embedder", lambda *a, **k: HashEmbedder())
+    answers = iter(["What did the Harbour Times say about the port strike talks?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert main(["chat", "--index", str(strike.config.index_dir), "--as-of", "2025-01-21"]) == 0
+    out = capsys.readouterr().out
+    assert "searched: as of 2025-01-21 (nothing published later); outlet: Harbour Times" in out
