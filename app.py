@@ -208,21 +208,23 @@ def build_app(engine, upload_dir: Path):
 
     chat, uploads = Chat(engine), Uploads(engine, upload_dir)
 
-    def filters_of(source, since, until, k, answerer) -> Filters:
-        return Filters(source=source, since=since, until=until, k=int(k) if k else None, answerer=answerer)
+    def filters_of(source, since, until, k, answerer, as_of=None) -> Filters:
+        return Filters(source=source, since=since, until=until, k=int(k) if k else None, answerer=answerer,
+                       as_of=as_of)
 
-    def respond(question, session, source, since, until, k, answerer):
-        for html, session in chat.respond(question, session, filters_of(source, since, until, k, answerer)):
+    def respond(question, session, source, since, until, k, answerer, as_of):
+        for html, session in chat.respond(question, session, filters_of(source, since, until, k, answerer, as_of)):
             yield "", html, session
 
     def ask(question: str, source: str = ALL_SOURCES, since: str = "", until: str = "", k: int = 0,
-            answerer: str = "") -> dict:
+            answerer: str = "", as_of: str = "") -> dict:
         """Answer one question from the articles. Only `question` is required: `source` (an outlet,
         default all), `since`/`until` (YYYY-MM-DD or YYYY, default unbounded), `k` (passages, default
-        the configured number) and `answerer` (default the configured one). Returns
-        {"answer", "abstained", "citations": [{"n", "title", "outlet", "date", "url", "quote", ...}], "html"}."""
+        the configured number), `answerer` (default the configured one) and `as_of` (YYYY-MM-DD: ask as
+        on that day, nothing published later). Returns {"answer", "abstained", "citations": [{"n",
+        "title", "outlet", "date", "url", "quote", ...}], "searched", "html"}."""
         try:
-            return chat.ask(question, filters_of(source, since, until, k, answerer or None))
+            return chat.ask(question, filters_of(source, since, until, k, answerer or None, as_of or None))
         except RagError as e:  # what the caller can fix is said in words; a bug keeps its traceback
             raise gr.Error(str(e)) from e
 
@@ -244,8 +246,8 @@ def build_app(engine, upload_dir: Path):
     def stop(session):
         return chat.stop(session), session
 
-    def show_chips(source, since, until, k, answerer):
-        return chat.chips(filters_of(source, since, until, k, answerer))
+    def show_chips(source, since, until, k, answerer, as_of):
+        return chat.chips(filters_of(source, since, until, k, answerer, as_of))
 
     def library_view(query, outlet, since, until):
         entries = chat.library.entries(query, None if outlet in (None, "", ALL_OUTLETS) else outlet,
@@ -296,6 +298,9 @@ def build_app(engine, upload_dir: Path):
                                                    info="Inclusive; YYYY-MM-DD, YYYY-MM or YYYY")
                                 until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD",
                                                    info="Inclusive; YYYY-MM-DD, YYYY-MM or YYYY")
+                                as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD",
+                                                   info="Ask as on this day: nothing published later, "
+                                                        "'last week' counts from it, recent news preferred")
                             with gr.Row():
                                 k = gr.Slider(1, 20, value=engine.config.k, step=1, label="Passages to read",
                                               info="How many retrieved passages the answer may quote")
@@ -330,7 +335,7 @@ def build_app(engine, upload_dir: Path):
                     results = gr.Dataframe(headers=["file", "status", "articles", "details"], interactive=False,
                                            label="Per-file results")
 
-        settings = [source, since, until, k, answerer]
+        settings = [source, since, until, k, answerer, as_of]
         inputs = [question, session] + settings
         # the transcript shows its own stage ("Searching 44 articles…"), not Gradio's spinner
         sent = send.click(respond, inputs, [question, transcript, session], api_name="chat", show_progress="hidden")

@@ -8,7 +8,15 @@ prints article-level hit@1, hit@5 and MRR@10 over the answerable questions (an a
 counts once, at its best rank), passage-level hit@1 and MRR@10 (a passage counts when its
 span overlaps the span of a listed evidence sentence in the gold article), and the abstention F1 of the default extractive answerer
 over the top `k` passages (positive class: the question is unanswerable and the answerer
-abstained). Retrieval constants can be overridden for tuning (--rrf-k, --depth, --weights).
+abstained). Retrieval constants can be overridden for tuning (--rrf-k, --depth, --weights,
+--prior, --named).
+
+Modes: `dense`, `keyword`, `hybrid` (the shipped fusion), `rrf60` (plain reciprocal rank
+fusion: k = 60, equal weights, the textbook baseline the shipped fusion must beat), and any of
+them with `+asof`: each question searched as of its set's `date` field (nothing published
+later; the recency prior of the settings), e.g. `hybrid+asof`; `+filter` is `+asof` with the
+prior switched off. A set named `PATH@INDEX` is asked only of that index (a set with its own
+corpus); otherwise the seed index answers only the seed set.
 
 A consumer of `rag`, never imported by it; the evaluation runner (`python -m evals`) is
 the general tool, this is the retrieval-modes comparison.
@@ -22,6 +30,9 @@ import json
 from pathlib import Path
 
 SETS = Path(__file__).resolve().parent / "sets"
+# Sets asked of a corpus of their own (ingest it and name the set SET@INDEX), not of corpus/ + Wikinews.
+OWN_CORPUS = {"fit-dated": "evals/corpora/fit-dated", "blind-dated": "evals/corpora/blind-dated",
+              "blind-named": "evals/corpora/blind-dated"}
 
 
 def load(name: str) -> list[dict]:
@@ -109,10 +120,10 @@ def score(judged: list[dict]) -> dict[str, float | None]:
             "abstain_f1": 2 * tp / (2 * tp + fp + fn) if unanswerable and tp + fp + fn else None}
 
 
-def run_set(questions: list[dict], retriever, answerer, k: int) -> list[dict]:
+def run_set(questions: list[dict], retriever, answerer, k: int, as_of: bool = False) -> list[dict]:
     out = []
     for q in questions:
-        hits = retriever.search(q["question"], k=10)
+        hits = retriever.search(q["question"], k=10, as_of=q.get("date") if as_of else None)
         abstained = answerer.answer(q["question"], hits[:k]).abstained if answerer else None
         out.append({"id": q["id"], **judge(q, hits, retriever.store, abstained)})
     return out
@@ -121,13 +132,17 @@ def run_set(questions: list[dict], retriever, answerer, k: int) -> list[dict]:
 def main(argv=None, *, embedder=None) -> None:
     p = argparse.ArgumentParser(prog="python -m evals.retrieval_modes")
     p.add_argument("--index", action="append", required=True, help="NAME=DIR, an ingested index")
-    p.add_argument("--sets", default=",".join(sorted(f.stem for f in SETS.glob("*.jsonl"))),
-                   help="comma-separated set names under evals/sets/ (default: all of them)")
+    p.add_argument("--sets", default=",".join(sorted(f.stem for f in SETS.glob("*.jsonl") if f.stem not in OWN_CORPUS)),
+                   help="comma-separated set names under evals/sets/, or NAME@INDEX (default: all those "
+                        "asked of corpus/ + Wikinews)")
     p.add_argument("--modes", default="dense,keyword,hybrid")
     p.add_argument("--rrf-k", type=float)
     p.add_argument("--depth", type=int)
     p.add_argument("--weights", help="dense,keyword, e.g. 1,0.7")
     p.add_argument("--title-repeat", type=int)
+    p.add_argument("--prior", help="strength,half-life-days of the recency prior, e.g. 0.5,14 (0,1: off)")
+    p.add_argument("--named", help="named_weight,outlet_boost for outlets/dates named in the question, e.g. 1,0.5")
+    p.add_argument("--time-boost", type=float)
     p.add_argument("-k", type=int, default=5, help="passages the answerer sees (default 5)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--raw", action="store_true",
@@ -143,9 +158,14 @@ def main(argv=None, *, embedder=None) -> None:
     from rag.store import Store
 
     settings = RetrievalSettings()  # the shipped defaults, with what the flags change
-    changes = {"rrf_k": args.rrf_k, "depth": args.depth, "title_repeat": args.title_repeat}
+    changes = {"rrf_k": args.rrf_k, "depth": args.depth, "title_repeat": args.title_repeat,
+               "time_boost": args.time_boost}
     if args.weights:
         changes["dense_weight"], changes["keyword_weight"] = (float(x) for x in args.weights.split(","))
+    if args.prior:
+        changes["prior_strength"], changes["prior_half_life_days"] = (float(x) for x in args.prior.split(","))
+    if args.named:
+        changes["named_weight"], changes["outlet_boost"] = (float(x) for x in args.named.split(","))
     settings = dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
     embedder = cached_embedder(embedder or SentenceTransformerEmbedder())
     answerer = None if args.no_answers else ExtractiveAnswerer(embedder)
@@ -155,13 +175,21 @@ def main(argv=None, *, embedder=None) -> None:
         name, _, directory = spec.partition("=")
         store = Store(Path(directory))
         kw_index = KeywordIndex(store, title_repeat=settings.title_repeat)
-        for set_name in args.sets.split(","):
+        for set_spec in args.sets.split(","):
+            set_name, _, only = set_spec.partition("@")
+            if (only and only != name) or (not only and name == "seed" and set_name != "seed"):
+                continue  # a set with its own corpus; the seed corpus cannot answer other sets
             questions = load(set_name)
-            if name == "seed" and set_name != "seed":
-                continue  # the seed corpus cannot answer other sets
             for mode in args.modes.split(","):
-                r = Retriever(store, embedder, mode=mode, keyword=kw_index, settings=settings, raw=args.raw)
-                judged = run_set(questions, r, answerer, args.k)
+                base, *flags = mode.split("+")
+                mode_settings = settings
+                if base == "rrf60":
+                    base, mode_settings = "hybrid", dataclasses.replace(settings, rrf_k=60.0, dense_weight=1.0,
+                                                                        keyword_weight=1.0)
+                if "filter" in flags:
+                    mode_settings = dataclasses.replace(mode_settings, prior_strength=0.0)
+                r = Retriever(store, embedder, mode=base, keyword=kw_index, settings=mode_settings, raw=args.raw)
+                judged = run_set(questions, r, answerer, args.k, as_of=bool({"asof", "filter"} & set(flags)))
                 pooled.setdefault((name, mode), []).extend(judged)
                 rows.append({"mode": mode, "index": name, "set": Path(set_name).stem, **score(judged)})
     for (name, mode), judged in pooled.items():  # every set asked of one corpus, question by question

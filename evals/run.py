@@ -81,7 +81,7 @@ def run_set(eval_set: EvalSet, engine, *, k: int = 5, answerer: str | None = Non
 
 def _run_one(item: Item, engine, answer_with, k: int, texts: dict[str, str]) -> dict[str, Any]:
     started = time.perf_counter()
-    hits = engine.search(item.question, k=max(k, DEPTH))
+    hits = engine.search(item.question, k=max(k, DEPTH), as_of=item.date)
     retrieved = time.perf_counter()
     answer = None if item.kind == "retrieval" else answer_with.answer(item.question, hits[:k])
     done = time.perf_counter()

@@ -3,7 +3,7 @@
 Three shapes come in and one goes out:
 
 - question sets (JSON lines): `id`, `question`, `answers`, `article_ids`, optional
-  `evidence`, `answerable`;
+  `evidence`, `answerable`, `date` (the day the question is asked: the search's as-of date);
 - multiple-choice quizzes (JSON lines): `question`, `choices`, `answer` (the index of the
   right choice), optional `id`, `evidence`, `date`, `article_ids`;
 - BEIR retrieval benchmarks (a folder with `corpus.jsonl`, `queries.jsonl` and
@@ -116,7 +116,8 @@ def _item(record: dict[str, Any], path: Path, lineno: int) -> Item:
         raise SetError(f"{path}:{lineno}: field 'answers': an answerable question needs at least one answer")
     if answerable and not article_ids:
         raise SetError(f"{path}:{lineno}: field 'article_ids': an answerable question needs at least one article id")
-    return Item(item_id, question, "qa", answers, article_ids, evidence, answerable, line=lineno)
+    return Item(item_id, question, "qa", answers, article_ids, evidence, answerable,
+                date=_field(record, "date", str, path, lineno, default=None), line=lineno)
 
 
 def _quiz(record: dict[str, Any], path: Path, lineno: int) -> Item:

@@ -50,6 +50,7 @@ class Turn:
     answer: Answer | None = None
     error: str | None = None
     stopped: bool = False  # the user pressed stop before the answer was ready
+    searched: str = ""  # what the search applied beyond the words (`rag.retriever.Reading.describe`)
 
 
 @dataclass
@@ -73,6 +74,10 @@ class Filters:
     until: str | None = None
     k: int | None = None
     answerer: str | None = None
+    as_of: str | None = None  # ask as on this date: nothing published later, recent articles preferred
+
+    def as_of_date(self) -> str | None:
+        return (self.as_of or "").strip() or None
 
     def where(self) -> Filter | None:
         source = None if self.source in (None, "", ALL_SOURCES) else self.source
@@ -87,6 +92,8 @@ class Filters:
         since, until = (self.since or "").strip(), (self.until or "").strip()
         if since or until:
             out.append(f"Dates: {since or '…'} to {until or 'today'}")
+        if self.as_of_date():
+            out.append(f"As of: {self.as_of_date()}")
         if self.k and default_k and self.k != default_k:
             out.append(f"{self.k} passages")
         if self.answerer and default_answerer and self.answerer != default_answerer:
@@ -119,11 +126,13 @@ class Chat:
         try:  # only what the user typed is checked here; a bug in search keeps its traceback
             where = filters.where()
             answerer = self.engine.answerer(filters.answerer)
+            query = search_query(question, history, previous)
+            turn.searched = self.engine.read(query, filters.as_of_date()).describe()
         except RagError as e:  # a bad date or answerer name: say so, keep the session
             turn.error = str(e)
             yield self.transcript(session), session
             return
-        hits = self.engine.search(search_query(question, history, previous), filters.k, where)
+        hits = self.engine.search(query, filters.k, where, filters.as_of_date())
         if turn.stopped:
             return
         yield self.transcript(session, stage=f"Reading {render.plural(len(hits), 'passage')}…"), session
@@ -158,7 +167,7 @@ class Chat:
                 out.append(render.message_html("assistant", render.error_html(t.error)))
             elif t.answer is not None:
                 body = render.answer_html(t.answer, i, partial_text=partial if last else None,
-                                          names=self.outlet_names(t.answer))
+                                          names=self.outlet_names(t.answer)) + render.applied_html(t.searched)
                 out.append(render.message_html("assistant", body))
             elif t.stopped:
                 out.append(render.message_html("assistant", '<div class="note">Stopped before the answer was ready.</div>'))
@@ -222,14 +231,15 @@ class Chat:
         if not question:
             raise EmptyQuestionError("the question is empty: type what you want to know about the articles")
         answer = self.engine.answerer(filters.answerer).answer(
-            question, self.engine.search(question, filters.k, filters.where()))
-        session = ChatSession([Turn(question, answer)])
+            question, self.engine.search(question, filters.k, filters.where(), filters.as_of_date()))
+        searched = self.engine.read(question, filters.as_of_date()).describe()
+        session = ChatSession([Turn(question, answer, searched=searched)])
         cards = {n: card for card in render.source_cards(answer, self.outlet_names(answer)) for n in card.numbers}
         citations = [{"n": c.n, "title": c.title, "outlet": cards[c.n].outlet, "date": c.date, "url": c.url,
                       "quote": c.quote, "article_id": c.article_id, "span": list(c.span), "supported": c.supported}
                      for c in answer.citations]
         return {"answer": answer.text, "abstained": answer.abstained, "citations": citations,
-                "html": self.transcript(session)}
+                "searched": searched, "html": self.transcript(session)}
 
     def examples(self, n: int = 4) -> list[str]:
         return example_questions(self.library.all(), n)

@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--since", help="only articles published on or after this date (2025-01-01 or 2025)")
     query.add_argument("--until", help="only articles published on or before this date")
     query.add_argument("--article", help="only this article id")
+    query.add_argument("--as-of", dest="as_of", help="ask as on this date (2025-01-14): nothing published later is "
+                                                      "searched, 'last week' counts from it, recent articles preferred")
     query.add_argument("--retrieval", choices=["hybrid", "dense", "keyword"],
                        help="ranking: hybrid (BM25 + embeddings, default), dense or keyword (RAG_RETRIEVAL)")
     llm = argparse.ArgumentParser(add_help=False)
@@ -121,12 +123,14 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return _list(engine, args) if args.command == "list" else _show(engine, args)
     where = _where(args, engine)
     if args.command == "search":
-        hits = engine.search(args.query, args.k, where)
+        hits = engine.search(args.query, args.k, where, args.as_of)
         if args.json:
             print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         else:
             from rag import render
 
+            if searched := engine.read(args.query, args.as_of).describe():
+                print(f"searched: {searched}")
             for i, h in enumerate(hits, 1):
                 print(f"{i}. {h.score:.3f}  {h.title} ({render.outlets(h)}, {h.date or 'undated'})"
                       f"  [{h.article_id} {h.span[0]}-{h.span[1]}]")
@@ -134,12 +138,16 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return 0
     if args.command == "ask":
         if args.json:
-            print(json.dumps(engine.ask(args.question, args.k, where).to_dict(), indent=2, ensure_ascii=False))
+            answer = engine.ask(args.question, args.k, where, as_of=args.as_of).to_dict()
+            answer["searched"] = engine.read(args.question, args.as_of).describe()
+            print(json.dumps(answer, indent=2, ensure_ascii=False))
         else:
             from rag.llm import stream_answer
 
-            _print_stream(stream_answer(engine.answerer(), args.question, engine.search(args.question, args.k, where)),
-                          engine.store)
+            hits = engine.search(args.question, args.k, where, args.as_of)
+            _print_stream(stream_answer(engine.answerer(), args.question, hits), engine.store)
+            if searched := engine.read(args.question, args.as_of).describe():
+                print(f"searched: {searched}")
         return 0
     return _chat(engine, args, where)
 
@@ -203,9 +211,9 @@ def _details(answer, store=None) -> list[str]:
 
 
 def _chat(engine, args, where) -> int:
-    from rag.conversation import Conversation
+    from rag.conversation import Conversation, search_query
 
-    conversation = Conversation(engine, k=args.k, where=where)
+    conversation = Conversation(engine, k=args.k, where=where, as_of=args.as_of)
     print("Ask about the articles (an empty line or Ctrl-D ends).")
     while True:
         try:
@@ -215,7 +223,10 @@ def _chat(engine, args, where) -> int:
             return 0
         if not question:
             return 0
+        query = search_query(question, conversation.history, conversation.previous)  # before this turn joins them
         _print_stream(conversation.stream(question), engine.store)
+        if searched := engine.read(query, args.as_of).describe():
+            print(f"searched: {searched}")
 
 
 def _llm_config(args: argparse.Namespace, config: Config) -> Config:

@@ -30,6 +30,17 @@ class RetrievalSettings:
     time_boost: float = 0.3  # fused score x 1.3 for articles published in the question's date range
     recency_boost: float = 0.3  # "latest": up to x 1.3 for the newest of the leading candidates, by date rank
     recency_pool: int = 10  # only the leading candidates are reordered by date: recency never lifts the irrelevant
+    # The recency prior, with an as-of date and no time expression in the question: fused score
+    # x (1 + prior_strength * 2 ** (-age / prior_half_life_days)), age = days from publication to
+    # the as-of date (news questions are mostly about the news just before they are asked).
+    # prior_strength 0 switches it off. Fitted as evals/README.md "As-of dates and recency" says.
+    prior_strength: float = 0.5
+    prior_half_life_days: float = 14.0
+    # An outlet of the index or a date range named in the question ("the Verge article", "in
+    # March 2024"): the chunks within them searched as one more ranking of weight named_weight
+    # (a soft filter), and an article of a named outlet's fused score x (1 + outlet_boost).
+    outlet_boost: float = 0.5
+    named_weight: float = 0.5
     title_repeat: int = 1  # times the headline is indexed with each chunk for BM25 (a title boost)
     per_article: int = 3  # passages per article in the results
     merge_gap: int = 2  # characters between two chunks of an article that still count as touching

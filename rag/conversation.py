@@ -53,11 +53,12 @@ class Conversation:
     k: int | None = None
     where: Filter | None = None
     answerer: str | None = None
+    as_of: str | None = None  # the day the conversation is asked on (`rag.retriever.Retriever.search`)
     history: list[str] = field(default_factory=list)  # the questions that were answered, not declined
     previous: Answer | None = None
 
     def ask(self, question: str) -> Answer:
-        hits = self.engine.search(search_query(question, self.history, self.previous), self.k, self.where)
+        hits = self.engine.search(search_query(question, self.history, self.previous), self.k, self.where, self.as_of)
         answer = self.engine.answerer(self.answerer).answer(question, hits)
         self._remember(question, answer)
         return answer
@@ -71,7 +72,7 @@ class Conversation:
         """`ask` as a `rag.llm.AnswerStream`: iterate for text deltas, then read `.answer`."""
         from rag.llm import stream_answer
 
-        hits = self.engine.search(search_query(question, self.history, self.previous), self.k, self.where)
+        hits = self.engine.search(search_query(question, self.history, self.previous), self.k, self.where, self.as_of)
         stream = stream_answer(self.engine.answerer(self.answerer), question, hits)
         self.history.append(question)  # the answer is not known yet; a stream is context
         return stream

@@ -61,12 +61,18 @@ class Engine:
                       max_bytes=int(c.max_file_mb * 1_000_000), rebuild=rebuild, progress=progress, on_file=on_file,
                       namespaces=namespaces)
 
-    def search(self, query: str, k: int | None = None, where: Filter | None = None) -> list[Hit]:
-        return self.retriever.search(query, k or self.config.k, where)
+    def search(self, query: str, k: int | None = None, where: Filter | None = None,
+               as_of: str | None = None) -> list[Hit]:
+        return self.retriever.search(query, k or self.config.k, where, as_of=as_of)
+
+    def read(self, query: str, as_of: str | None = None):
+        """What a search for `query` applies beyond its words (`rag.retriever.Reading`): as-of date, outlets, dates."""
+        with self.store.reading():
+            return self.retriever.read(query, as_of)
 
     def ask(self, question: str, k: int | None = None, where: Filter | None = None,
-            answerer: str | None = None) -> Answer:
-        return self.answerer(answerer).answer(question, self.search(question, k, where))
+            answerer: str | None = None, as_of: str | None = None) -> Answer:
+        return self.answerer(answerer).answer(question, self.search(question, k, where, as_of))
 
     def answerer(self, name: str | None = None) -> Answerer:
         name = name or self.config.answerer

@@ -131,3 +131,27 @@ def match_sources(name: str, known: list[str]) -> list[str]:
     want = " ".join(name.split()).casefold()
     exact = [k for k in known if k.casefold() == want]
     return exact or [k for k in known if want and want in k.casefold()]
+
+
+def named_outlets(question: str, known: list[str]) -> list[str]:
+    """The outlets of the index that `question` names, in the order known ("the Verge article" -> ["The Verge"]).
+
+    A stored name counts where it appears as written, capitals included, as whole words, with
+    or without its leading "The" ("What did the Wikinews article say?"), so that the common
+    word of an outlet called "Time" or "Nature" ("at the time") does not count. Bare domains
+    ("example.org") and file names count the same way. Outlets not in `known` are never named.
+
+    >>> named_outlets("Did the Verge article come out before the TechCrunch one?", ["TechCrunch", "The Verge", "Time"])
+    ['TechCrunch', 'The Verge']
+    >>> named_outlets("What happened at the time?", ["Time"])
+    []
+    """
+    out = []
+    for name in known:
+        core = re.sub(r"^The\s+", "", name.strip())
+        if not core or (core[0].islower() and "." not in core):
+            continue  # a lower-case stored name cannot be told from ordinary words
+        words = r"\s+".join(re.escape(w) for w in core.split())
+        if re.search(r"(?<![\w.-])" + words + r"(?![\w-]|\.\w)(?:['’]s?)?", question):
+            out.append(name)
+    return out

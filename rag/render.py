@@ -168,6 +168,11 @@ def searched_html(answer: Answer) -> str:
     return f'<div class="searched">Searched these articles:<ul>{items}</ul></div>'
 
 
+def applied_html(searched: str) -> str:
+    """What the search applied beyond the question's words (as-of date, outlets and dates it names), or nothing."""
+    return f'<div class="searched applied">Searched: {escape(searched)}</div>' if searched else ""
+
+
 def message_html(role: str, body_html: str) -> str:
     label = "You" if role == "user" else "Answer"
     return f'<div class="msg {role}" role="article" aria-label="{label}"><div class="who">{label}</div>{body_html}</div>'

@@ -9,9 +9,22 @@ index built with another). `mode` picks the ranking signal:
   reciprocal rank (`rag.fusion`, with the weights and constant of `RetrievalSettings` in
   `rag.config`; tuned as evals/README.md "Retrieval modes" says).
 
-Then, in every mode: a time expression in the question (`rag.timeexpr`, relative dates
-counted from the newest article in the index) multiplies the fused score of articles
-published in that range by 1 + `settings.time_boost` (a boost, not a filter: only `where` excludes),
+A question is asked at a time: `search(..., as_of="2025-01-14")` searches only articles
+published up to that day (undated ones are left out), counts relative expressions ("last
+week", "yesterday") from it, and, when the question names no time, applies a recency prior:
+fused score x (1 + `prior_strength` * 2 ** (-age / `prior_half_life_days`)), age in days
+before the as-of date (`prior_strength` 0 switches it off). Without `as_of` nothing changes:
+relative expressions count from the newest article in the index and no prior applies.
+
+Outlets of the index named in the question ("the Verge article", `rag.outlets.named_outlets`)
+and a date range it names ("in its March 2024 report") are a soft filter: the chunks within
+them are searched as one more ranking of weight `named_weight`, and an article of a named
+outlet has its fused score x (1 + `outlet_boost`). `read(query, as_of)` says what was applied
+(`Reading.describe()`: the answer's "searched" line).
+
+Then, in every mode: a time expression in the question (`rag.timeexpr`) multiplies the fused
+score of articles published in that range by 1 + `settings.time_boost` (a boost, not a filter:
+only `where` and `as_of` exclude),
 and "latest"/"most recent" raises the leading candidates by their date rank, newest most; syndicated copies of one story
 fold into one hit naming every outlet (`rag.duplicates`); overlapping chunks of one article
 merge into one passage and each article is capped at `settings.per_article` passages
@@ -31,13 +44,15 @@ builds one from plain arguments); it applies to the dense and the keyword candid
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from rag import diversity, duplicates, timeexpr
+from rag import diversity, duplicates, outlets, timeexpr
 from rag.articles import plausible_date
 from rag.config import Config, RetrievalSettings
 from rag.embedding import Embedder, load_embedder
@@ -47,7 +62,7 @@ from rag.errors import ConfigError, IndexMissingError, ModelMismatchError
 from rag.store import Store
 from rag.types import Filter, Hit
 
-__all__ = ["Hit", "Retriever", "IndexMissingError", "make_where", "MODES"]
+__all__ = ["Hit", "Retriever", "Reading", "IndexMissingError", "make_where", "MODES"]
 
 MODES = ("hybrid", "dense", "keyword")
 
@@ -84,21 +99,53 @@ class Retriever:
                                              backend=config.embed_backend)
         return cls(store, embedder, k=config.k, mode=config.retrieval, settings=config.ranking)
 
-    def search(self, query: str, k: int | None = None, where: Filter | None = None) -> list[Hit]:
-        """The `k` best passages for `query`, best first; see the module docstring."""
+    def search(self, query: str, k: int | None = None, where: Filter | None = None,
+               as_of: str | date | None = None) -> list[Hit]:
+        """The `k` best passages for `query`, best first; see the module docstring.
+
+        `as_of` (an ISO date or a `date`): the question is asked on that day; only articles
+        published up to it are searched (undated ones are left out), relative time expressions
+        count from it, and a recency prior favours articles published shortly before it.
+        """
         query = query.strip()
         if not query:
             return []
         k = k or self.k
         vector = self.embedder.embed_query(query)
         with self.store.reading():  # one look at the index for the whole search
-            return self._search(query, vector, k, where)
+            reading = self.read(query, as_of)
+            return self._search(query, vector, k, reading.where(where), reading)
 
-    def _search(self, query: str, vector: np.ndarray, k: int, where: Filter | None) -> list[Hit]:
+    def read(self, query: str, as_of: str | date | None = None) -> "Reading":
+        """What the retriever takes from `query` and `as_of`: the date range, outlets named, the prior."""
+        day = _as_of(as_of)
+        if day is None:
+            newest = self.store.newest_date()  # an index ingested before implausible dates were dropped may hold one
+            today = self.today or (_as_date(newest) if plausible_date(newest) else None) or date.today()
+        else:
+            today = day
+        rng = timeexpr.parse(query, today)
+        named = tuple(outlets.named_outlets(query, self.store.sources()))
+        prior = day is not None and rng is None and self.settings.prior_strength > 0
+        return Reading(as_of=day.isoformat() if day else None, time=rng, outlets=named,
+                       latest=timeexpr.wants_latest(query), prior=prior)
+
+    def _search(self, query: str, vector: np.ndarray, k: int, where: Filter | None,
+                reading: "Reading | None" = None) -> list[Hit]:
         s = self.settings
+        reading = reading or Reading()
         depth = max(s.depth, 4 * k)
         rankings: list[tuple[list[str], float]] = []
         found: dict[str, Hit] = {}
+        if (soft := reading.soft_filter(where)) and s.named_weight > 0:  # the named outlet's / dates' own best chunks
+            if self.mode == "keyword":
+                ids = [cid for cid, _ in self.keyword.search(query, depth, self.store.chunk_ids_matching(soft))]
+                found.update((h.chunk_id, h) for h in self.store.hits(ids, vector))
+                rankings.append((ids, s.named_weight))
+            else:
+                named = self.store.search(vector, depth, soft)
+                found.update((h.chunk_id, h) for h in named)
+                rankings.append(([h.chunk_id for h in named], s.named_weight))
         if self.mode in ("dense", "hybrid"):
             dense = self.store.search(vector, depth, where)
             found.update((h.chunk_id, h) for h in dense)
@@ -110,20 +157,29 @@ class Retriever:
             missing = [cid for cid in ids if cid not in found]
             found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
         fused = rrf([([c for c in ids if c in found], w) for ids, w in rankings], s.rrf_k)
-        fused = self._time_boost(query, fused, found)
+        fused = self._boost(reading, fused, found)
         ordered = [found[c] for c in sorted(fused, key=lambda c: -fused[c])]
         return ordered[:k] if self.raw else self._present(ordered, k)
 
-    def _time_boost(self, query: str, fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
-        """Fused scores raised for a question that names a time ("in 2015", "last week") or asks for the latest."""
+    def _boost(self, reading: "Reading", fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
+        """Fused scores raised for a named time ("in 2015", "last week"), a named outlet, recency, or "latest"."""
         fused, s = dict(fused), self.settings
-        newest = self.store.newest_date()  # an index ingested before implausible dates were dropped may hold one
-        today = self.today or (_as_date(newest) if plausible_date(newest) else None) or date.today()
-        if rng := timeexpr.parse(query, today):
+        if rng := reading.time:
             for c in fused:
                 if rng.contains(found[c].date):
                     fused[c] *= 1 + s.time_boost
-        if timeexpr.wants_latest(query):
+        if reading.outlets and s.outlet_boost:
+            named = set(reading.outlets)
+            for c in fused:
+                if named & ({found[c].source} | set(found[c].sources)):
+                    fused[c] *= 1 + s.outlet_boost
+        if reading.prior and reading.as_of:
+            as_of = date.fromisoformat(reading.as_of)
+            for c in fused:
+                if (published := _as_date(found[c].date)) is not None:
+                    age = max((as_of - published).days, 0)
+                    fused[c] *= 1 + s.prior_strength * math.pow(2.0, -age / max(s.prior_half_life_days, 1e-9))
+        if reading.latest:
             pool = sorted(fused, key=lambda c: -fused[c])[:s.recency_pool]
             dates = sorted({found[c].date[:10] for c in pool if found[c].date})
             for c in pool:
@@ -158,6 +214,67 @@ class Retriever:
         from rag.llama import LlamaIndexRetriever
 
         return LlamaIndexRetriever(self, k=k or self.k, where=where)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a search applied beyond the words: shown to the user as the answer's "searched" line."""
+
+    as_of: str | None = None  # ISO date the question is asked on: nothing published later is searched
+    time: timeexpr.TimeRange | None = None  # the publication dates the question names (a boost)
+    outlets: tuple[str, ...] = ()  # outlets of the index the question names (a soft filter and a boost)
+    latest: bool = False  # "latest", "most recent": the newest leading candidates raised
+    prior: bool = False  # the recency prior towards `as_of` applied (as-of date, no time expression)
+
+    def where(self, where: Filter | None) -> Filter | None:
+        """`where` with the as-of date as its latest publication date."""
+        if not self.as_of:
+            return where
+        where = where or Filter()
+        return replace(where, until=min(where.until, self.as_of) if where.until else self.as_of)
+
+    def soft_filter(self, where: Filter | None) -> Filter | None:
+        """`where` narrowed to the outlets and dates the question names; None when it names neither."""
+        if not self.outlets and not self.time:
+            return None
+        f = where or Filter()
+        if self.outlets:
+            f = replace(f, source=self.outlets)
+        if self.time:
+            since = max(filter(None, (f.since, self.time.since)))
+            until = min(filter(None, (f.until, self.time.until)))
+            f = replace(f, since=None if since <= "0001-01-01" else since, until=None if until >= "9999-12-31" else until)
+        return f
+
+    def describe(self) -> str:
+        """One line: "as of 2025-01-10 (nothing published later); outlet: The Verge (named in the question)"."""
+        parts = []
+        if self.as_of:
+            parts.append(f"as of {self.as_of} (nothing published later)")
+        if self.outlets:
+            parts.append(f"outlet: {', '.join(self.outlets)} (named in the question, preferred)")
+        if self.time:
+            span = self.time.since if self.time.since == self.time.until else f"{self.time.since} to {self.time.until}"
+            span = span.replace("0001-01-01 to ", "up to ").replace(" to 9999-12-31", " onwards")
+            parts.append(f"published {span} ('{self.time.phrase}', preferred)")
+        if self.prior:
+            parts.append("recent articles preferred")
+        if self.latest:
+            parts.append("newest reporting preferred")
+        return "; ".join(parts)
+
+
+def _as_of(value: str | date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    from rag.articles import parse_date
+
+    day = _as_date(value) or _as_date(parse_date(value))
+    if day is None:
+        raise ConfigError(f"as-of date {value!r}: expected a date such as 2025-01-14")
+    return day
 
 
 def _as_date(iso: str | None) -> date | None:

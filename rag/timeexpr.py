@@ -10,13 +10,14 @@ Paralympics", names an event and is left alone), a month with or without a year 
 2025", "in May" = the most recent May up to `today`), an ISO date or "January 14, 2025",
 and relative phrases ("today", "yesterday", "this/last week", "this/last month", "this/last
 year", "N days/weeks/months ago", "the past N days"). Relative phrases count from `today`;
-the retriever passes the newest publication date in the index as `today`, because an
-archive's "last week" is the week before its newest news, not the week before the clock.
+the retriever passes the question's as-of date as `today` when it has one, else the newest
+publication date in the index, because an archive's "last week" is the week before its
+newest news, not the week before the clock.
 
 How it is used (see `rag.retriever`): the range is a *boost*, never a hard filter, because
 even "in 2015" may say when something happened rather than when it was reported ("the
 band he formed in 1993" asked of a 2013 interview). Only the user's own filters
-(`where`: --since/--until, the chat's date boxes) exclude articles.
+(`where`: --since/--until, the chat's date boxes) and the as-of date exclude articles.
 
 What it leaves out: seasons, quarters, "the day after ...", and time zones.
 """

@@ -22,7 +22,7 @@ def client(served):
 
 def ask(c, question, **controls):
     """The chat as the browser drives it (`/chat`, a conversation kept per client)."""
-    args = dict(source="All sources", since="", until="", k=5, answerer="extractive") | controls
+    args = dict(source="All sources", since="", until="", k=5, answerer="extractive", as_of="") | controls
     _, html = c.predict(question, *args.values(), api_name="/chat")
     return html
 

@@ -59,7 +59,7 @@ def test_fifty_sessions_each_get_their_own_answer_and_memory_stays_flat(server):
         if clients[i] is None:
             clients[i] = Client(url, verbose=False)
         started = time.perf_counter()
-        _, html = clients[i].predict(question, "All sources", "", "", 5, "extractive", api_name="/chat")
+        _, html = clients[i].predict(question, "All sources", "", "", 5, "extractive", "", api_name="/chat")
         latencies.append(time.perf_counter() - started)
         answer = html.split('class="msg assistant"')[-1]  # this turn's answer, not an earlier one
         return [] if expected in answer and question in html else [f"session {i}: {expected!r} not in the answer"]
