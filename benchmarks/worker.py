@@ -103,7 +103,9 @@ def llama_ingest(corpus: Path, index_dir: Path, embed_model):
     shutil.rmtree(index_dir, ignore_errors=True)
     client = chromadb.PersistentClient(path=str(index_dir), settings=chromadb.config.Settings(anonymized_telemetry=False))
     vector_store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("llama"))
-    splitter = SentenceSplitter(chunk_size=256, chunk_overlap=32)
+    # llama-index's own defaults but for the chunk size (overlap 200 tokens); on short items, where
+    # every item is one chunk, the overlap changes nothing.
+    splitter = SentenceSplitter(chunk_size=256)
     VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=vector_store),
                                     embed_model=embed_model, transformations=[splitter])
     return docs, splitter
