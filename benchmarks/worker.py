@@ -2,7 +2,10 @@
 
     python -m benchmarks.worker ingest   --backend onnx --corpus DIR --index DIR
     python -m benchmarks.worker llama    --corpus DIR --index DIR
+    python -m benchmarks.worker llama    --whole --corpus DIR --index DIR
     python -m benchmarks.worker encode   --corpus DIR
+    python -m benchmarks.worker agree    --corpus DIR
+    python -m benchmarks.worker judge    [--stock] --backend onnx --index DIR
     python -m benchmarks.worker quality  --backend onnx --index DIR
     python -m benchmarks.worker build    --backend onnx --index DIR --size N
     python -m benchmarks.worker serve    --backend onnx --index DIR --size N
@@ -81,32 +84,93 @@ def cmd_ingest(a) -> dict:
             "reingest_seconds": reingest_s, "peak_rss_mb": peak_rss_mb()}
 
 
-def cmd_llama(a) -> dict:
-    import chromadb
-    from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.node_parser import SentenceSplitter
+def llama_parts():
+    """Stock llama-index as its documentation sets it up: HuggingFaceEmbedding on the bundled weights."""
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-    from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from rag.embedding import bundled_model_path
 
-    embed_model = HuggingFaceEmbedding(model_name=str(bundled_model_path()), device="cpu")
-    embed_model.get_text_embedding("warm up")
-    t = time.perf_counter()
-    docs = [Document(text=x.text, id_=x.id, metadata={"title": x.title}) for x in load_articles(a.corpus)]
-    shutil.rmtree(a.index, ignore_errors=True)
-    client = chromadb.PersistentClient(path=str(a.index), settings=chromadb.config.Settings(anonymized_telemetry=False))
+    return HuggingFaceEmbedding(model_name=str(bundled_model_path()), device="cpu")
+
+
+def llama_ingest(corpus: Path, index_dir: Path, embed_model):
+    import chromadb
+    from llama_index.core import Document, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    docs = [Document(text=x.text, id_=x.id, metadata={"title": x.title}) for x in load_articles(corpus)]
+    shutil.rmtree(index_dir, ignore_errors=True)
+    client = chromadb.PersistentClient(path=str(index_dir), settings=chromadb.config.Settings(anonymized_telemetry=False))
     vector_store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("llama"))
+    # llama-index's own defaults but for the chunk size (overlap 200 tokens); on short items, where
+    # every item is one chunk, the overlap changes nothing.
     splitter = SentenceSplitter(chunk_size=256)
-    index = VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=vector_store),
-                                            embed_model=embed_model, transformations=[splitter])
-    seconds = time.perf_counter() - t
-    nodes = splitter.get_nodes_from_documents(docs)
+    VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=vector_store),
+                                    embed_model=embed_model, transformations=[splitter])
+    return docs, splitter
+
+
+def cmd_llama(a) -> dict:
+    """Stock llama-index ingestion; `--whole`: nothing but that, so the parent times the whole process."""
+    if a.whole:
+        llama_ingest(a.corpus, a.index, llama_parts())
+        return {"peak_rss_mb": peak_rss_mb()}
     from llama_index.core.schema import MetadataMode
 
+    embed_model = llama_parts()
+    embed_model.get_text_embedding("warm up")
+    t = time.perf_counter()
+    docs, splitter = llama_ingest(a.corpus, a.index, embed_model)
+    seconds = time.perf_counter() - t
+    nodes = splitter.get_nodes_from_documents(docs)
     texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
-    del index
     return {"chunks": len(nodes), "tokens": token_count(texts), "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def article_of(doc_id: str) -> str:
+    """The Wikinews article a benchmark item or copy came from ("copy001/x" and "x-item0042" are "x")."""
+    return doc_id.rsplit("/", 1)[-1].split("-item", 1)[0]
+
+
+def rank_metrics(ranked_per_question: list[list[str]], gold: list[set[str]]) -> dict:
+    hits5, rr, hit1 = [], [], []
+    for ranked, g in zip(ranked_per_question, gold):
+        first = next((i for i, x in enumerate(ranked[:10]) if x in g), None)
+        hit1.append(first == 0)
+        hits5.append(first is not None and first < 5)
+        rr.append(0.0 if first is None else 1.0 / (first + 1))
+    return {"n": len(hits5), "hit@1": float(np.mean(hit1)), "hit@5": float(np.mean(hits5)),
+            "mrr@10": float(np.mean(rr))}
+
+
+def cmd_judge(a) -> dict:
+    """hit@1/5 and MRR@10 (article level) of an index built by a timed run, ours or stock.
+
+    The Wikinews questions (evals/sets/wikinews.jsonl) are asked of it; a passage counts for the
+    article it was cut from (`article_of`), first place of each article.
+    """
+    qs = questions("wikinews.jsonl")
+    gold = [set(q["article_ids"]) for q in qs]
+    ranked_all = []
+    if a.stock:
+        import chromadb
+        from llama_index.core import VectorStoreIndex
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        client = chromadb.PersistentClient(path=str(a.index), settings=chromadb.config.Settings(anonymized_telemetry=False))
+        store = ChromaVectorStore(chroma_collection=client.get_or_create_collection("llama"))
+        retriever = VectorStoreIndex.from_vector_store(store, embed_model=llama_parts()).as_retriever(similarity_top_k=50)
+        for q in qs:
+            ranked_all.append(list(dict.fromkeys(article_of(n.node.ref_doc_id or "") for n in retriever.retrieve(q["question"]))))
+    else:
+        from rag.config import Config
+        from rag.engine import Engine
+
+        engine = Engine.open(Config(index_dir=a.index, embed_backend=a.backend))
+        for q in qs:
+            ranked_all.append(list(dict.fromkeys(article_of(h.article_id) for h in engine.search(q["question"], k=50))))
+    return rank_metrics(ranked_all, gold)
 
 
 def cmd_encode(a) -> dict:
@@ -120,6 +184,22 @@ def cmd_encode(a) -> dict:
     model.encode(texts, batch_size=64, normalize_embeddings=True)
     return {"chunks": len(texts), "tokens": token_count(texts), "seconds": time.perf_counter() - t,
             "peak_rss_mb": peak_rss_mb()}
+
+
+def cmd_agree(a) -> dict:
+    """Cosine between the torch vectors and each ONNX backend's on every chunk of a corpus."""
+    from rag.chunking import chunk_article, embedding_text
+    from rag.embedding import SentenceTransformerEmbedder
+    from rag.embedding.onnx_model import OnnxEmbedder
+
+    texts = [embedding_text(x, c) for x in load_articles(a.corpus) for c in chunk_article(x)]
+    reference = SentenceTransformerEmbedder().embed(texts)
+    out: dict = {"chunks": len(texts)}
+    for backend in ("onnx", "onnx-int8"):
+        cos = np.sum(reference * OnnxEmbedder(backend).embed(texts), axis=1)
+        out[backend] = {"min_cosine": float(cos.min()), "mean_cosine": float(cos.mean()),
+                        "below_0.9999": int((cos < 0.9999).sum())}
+    return out
 
 
 def questions(name: str) -> list[dict]:
@@ -229,11 +309,13 @@ def cmd_serve(a) -> dict:
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("command", choices=["ingest", "llama", "encode", "quality", "build", "serve"])
+    p.add_argument("command", choices=["ingest", "llama", "encode", "agree", "judge", "quality", "build", "serve"])
     p.add_argument("--backend", default="torch")
     p.add_argument("--corpus", type=Path)
     p.add_argument("--index", type=Path)
     p.add_argument("--size", type=int, default=1000)
+    p.add_argument("--whole", action="store_true", help="llama: ingest only (the caller times the process)")
+    p.add_argument("--stock", action="store_true", help="judge: the index is stock llama-index's")
     p.add_argument("--chroma-url", help="build and serve against this Chroma server instead of the local store")
     a = p.parse_args(argv)
     result = globals()[f"cmd_{a.command}"](a)

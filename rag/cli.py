@@ -33,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", dest="index_dir", help="index directory (RAG_INDEX_DIR; default .rag-index)")
     common.add_argument("--model", help="sentence-transformers model name or path (RAG_MODEL; default: bundled)")
-    common.add_argument("--embed-backend", dest="embed_backend", choices=("torch", "onnx", "onnx-int8"),
-                        help="how the model runs on CPU (RAG_EMBED_BACKEND; default torch)")
+    common.add_argument("--embed-backend", dest="embed_backend", choices=("auto", "torch", "onnx", "onnx-int8"),
+                        help="how the model runs (RAG_EMBED_BACKEND; default auto: ONNX fp32 on a CPU, torch on a GPU)")
     common.add_argument("--chroma-url", dest="chroma_url", help="a Chroma server instead of a local directory")
     query = argparse.ArgumentParser(add_help=False)
     query.add_argument("-k", type=int, help="passages to retrieve (RAG_K; default 5)")
@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
     p.add_argument("--allow-private", dest="allow_private", action="store_true",
                    help="allow fetching from loopback and private network addresses (refused by default)")
+    p.add_argument("--timings", action="store_true", help="print where the ingestion's seconds went, stage by stage")
     p = sub.add_parser("search", parents=[common, query], help="show the passages nearest a query")
     p.add_argument("query")
     p = sub.add_parser("ask", parents=[common, query, llm], help="answer a question with citations")
@@ -283,6 +284,8 @@ def _ingest(args: argparse.Namespace, config: Config) -> int:
                            on_file=_print_file_result) if paths or args.rebuild else None
     if report:
         print(report.summary())
+        if args.timings:
+            print(report.breakdown())
     fetched = None
     if urls:
         fetcher = Fetcher(Path(engine.config.index_dir) / "fetched.json", allow_private=args.allow_private)

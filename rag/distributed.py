@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--actors", type=int, default=2, help="embedding actors, each with its own model (default 2)")
     p.add_argument("--cpus-per-actor", type=float, default=1, help="CPU cores each actor reserves (default 1)")
     p.add_argument("--gpus-per-actor", type=float, default=0, help="e.g. 1 to embed on GPUs (default 0: CPU)")
-    p.add_argument("--embed-backend", choices=("torch", "onnx", "onnx-int8"), help="RAG_EMBED_BACKEND")
+    p.add_argument("--embed-backend", choices=("auto", "torch", "onnx", "onnx-int8"), help="RAG_EMBED_BACKEND")
     p.add_argument("--index", dest="index_dir", help="where the writer lock lives (RAG_INDEX_DIR)")
     args = p.parse_args(argv)
     config = Config.from_env().replace(chroma_url=args.chroma_url, embed_backend=args.embed_backend,

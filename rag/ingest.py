@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
@@ -31,7 +32,7 @@ from rag.embedding import Embedder
 from rag.errors import IndexBusyError
 from rag.store import Store
 
-EMBED_GROUP = 256  # chunks embedded per call: large enough to batch well, small enough to stream
+EMBED_GROUP = 1024  # chunks per embed call and per write: sorted by length inside it, so batches pad little
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,38 @@ class IngestReport:
     seconds: float
     repaired: str = ""  # what `rag.store.integrity.repair` did, "" when the store's halves agreed
     skipped: int = 0  # files passed over: not a format that is read (images, README files, ...)
+    stages: tuple[tuple[str, float], ...] = ()  # (stage, seconds) in the order first entered; see `Stages`
 
     def summary(self) -> str:
         skipped = f", {self.skipped} skipped" if self.skipped else ""
         line = (f"{self.ingested} ingested, {self.unchanged} unchanged, {self.removed} removed, "
                 f"{self.failed} failed{skipped} ({self.chunks} chunks embedded in {self.seconds:.1f}s)")
         return f"{line}; {self.repaired}" if self.repaired else line
+
+    def breakdown(self) -> str:
+        """Where the run's seconds went, one stage a line with its share (what `rag ingest --timings` prints)."""
+        total = self.seconds or 1e-9
+        rows = [f"  {name:<18} {sec:8.2f} s  {100 * sec / total:5.1f}%" for name, sec in self.stages]
+        other = self.seconds - sum(sec for _, sec in self.stages)
+        return "\n".join(rows + [f"  {'other':<18} {other:8.2f} s  {100 * other / total:5.1f}%"])
+
+
+class Stages:
+    """Seconds spent per stage of one run (`with stages("embed"): ...`), summed over repeated entries."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - t
+
+    def items(self) -> tuple[tuple[str, float], ...]:
+        return tuple(self.seconds.items())
 
 
 @dataclass
@@ -80,22 +107,26 @@ def ingest(paths: Sequence[Path], store: Store, embedder: Embedder, *, chunk_tok
     uploads use it so that an upload can never take the id of an article it did not write.
     """
     started = time.perf_counter()
+    stages = Stages()
     with writer_lock(store.index_dir):
         if rebuild:
             store.clear()
         store.bind_embedder(embedder.name)
         # Chunks lost from the vector store (chroma/ deleted or emptied) come back from the stored text.
-        repaired = integrity.repair(store, lambda arts: _embed_and_store(list(arts), store, embedder, chunk_tokens,
-                                                                         chunk_overlap, progress))
+        with stages("integrity check"):
+            repaired = integrity.repair(store, lambda arts: _embed_and_store(
+                list(arts), store, embedder, chunk_tokens, chunk_overlap, progress, Stages()))
         roots = [Path(p).resolve() for p in paths]
         spaces = {Path(p).resolve(): ns for p, ns in (namespaces or {}).items()}
-        plan = _plan(roots, store, max_bytes, on_file, spaces)
-        chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress)
-        removed = _remove_missing(roots, store, plan)
+        with stages("read and clean"):
+            plan = _plan(roots, store, max_bytes, on_file, spaces)
+        chunks_done = _embed_and_store(plan.articles, store, embedder, chunk_tokens, chunk_overlap, progress, stages)
+        with stages("remove missing"):
+            removed = _remove_missing(roots, store, plan)
     failed = sum(1 for f in plan.files if f.status == "failed")
     skipped = sum(1 for f in plan.files if f.status == "skipped")
     return IngestReport(tuple(plan.files), len(plan.articles), plan.unchanged, removed, failed, chunks_done,
-                        time.perf_counter() - started, repaired.summary(), skipped)
+                        time.perf_counter() - started, repaired.summary(), skipped, stages.items())
 
 
 def ingest_articles(articles: Sequence[Article], store: Store, embedder: Embedder, *, chunk_tokens: int = 180,
@@ -119,11 +150,12 @@ def ingest_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                 unchanged += 1
             else:
                 fresh.append(a)
-        chunks_done = _embed_and_store(fresh, store, embedder, chunk_tokens, chunk_overlap, False)
+        stages = Stages()
+        chunks_done = _embed_and_store(fresh, store, embedder, chunk_tokens, chunk_overlap, False, stages)
     failed = sum(1 for f in results if f.status == "failed")
     skipped = sum(1 for f in results if f.status == "skipped")
     return IngestReport(tuple(results), len(fresh), unchanged, 0, failed, chunks_done, time.perf_counter() - started,
-                        skipped=skipped)
+                        skipped=skipped, stages=stages.items())
 
 
 def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
@@ -196,43 +228,54 @@ def _plan(roots: list[Path], store: Store, max_bytes: int, on_file,
 
 
 def _embed_and_store(articles: list[Article], store: Store, embedder: Embedder, chunk_tokens: int,
-                     chunk_overlap: int, progress: bool) -> int:
+                     chunk_overlap: int, progress: bool, stages: Stages) -> int:
+    """Chunk, embed and store `articles` in groups of about `EMBED_GROUP` chunks, each group one write."""
     if not articles:
         return 0
-    store.mark_pending(a.id for a in articles)
-    finder = duplicates.Finder(*store.signatures())
-    bar = None
-    total = 0
-    chunked = [(a, chunk_article(a, chunk_tokens, chunk_overlap)) for a in articles]
+    with stages("write"):
+        store.mark_pending(a.id for a in articles)
+    with stages("duplicates"):
+        finder = duplicates.Finder(*store.signatures())
+    with stages("chunk"):
+        chunked = [(a, chunk_article(a, chunk_tokens, chunk_overlap)) for a in articles]
     n_chunks = sum(len(c) for _, c in chunked)
+    load = getattr(embedder, "load", None)  # a lazy embedder: its load is a stage of its own
+    if load is not None:
+        with stages("model load"):
+            load()
+    bar = None
     if progress and n_chunks > EMBED_GROUP:
         from tqdm import tqdm
 
         bar = tqdm(total=n_chunks, unit="chunk", desc="embedding")
+    total = 0
     group: list[tuple[Article, list[Chunk]]] = []
+    size = 0
     for item in chunked + [(None, None)]:  # a sentinel flushes the last group
         if item[0] is not None:
             group.append(item)  # type: ignore[arg-type]
-        size = sum(len(c) for _, c in group)
+            size += len(item[1])  # type: ignore[arg-type]
         if group and (item[0] is None or size >= EMBED_GROUP):
-            texts = [embedding_text(a, c) for a, cs in group for c in cs]
-            vectors = embedder.embed(texts)
+            with stages("embed"):
+                vectors = embedder.embed([embedding_text(a, c) for a, cs in group for c in cs])
             offset, signatures, entries = 0, [], []
-            for article, chunks in group:
-                sig = duplicates.signature(article.text)
-                canonical = finder.canonical(article.id, sig)
-                finder.add(article.id, sig, canonical)
-                signatures.append((article.id, sig, canonical))
-                entries.append((article, chunks, vectors[offset:offset + len(chunks)]))
-                offset += len(chunks)
+            with stages("duplicates"):
+                for article, chunks in group:
+                    sig = duplicates.signature(article.text)
+                    canonical = finder.canonical(article.id, sig)
+                    finder.add(article.id, sig, canonical)
+                    signatures.append((article.id, sig, canonical))
+                    entries.append((article, chunks, vectors[offset:offset + len(chunks)]))
+                    offset += len(chunks)
             # One write per group rather than per article: the per-article round trips cost
             # more than embedding short articles did.
-            store.put_signatures(signatures)
-            store.put_many(entries)
+            with stages("write"):
+                store.put_signatures(signatures)
+                store.put_many(entries)
             total += size
             if bar:
                 bar.update(size)
-            group = []
+            group, size = [], 0
     if bar:
         bar.close()
     return total

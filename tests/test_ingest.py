@@ -142,3 +142,49 @@ def test_duplicate_ids_across_files_are_reported_once(engine, corpus):
     dup = [f for f in report.files if f.status == "duplicate"]
     assert len(dup) == 1 and "already read" in dup[0].reason
     assert engine.stats().articles == 5
+
+
+class LoadCountingEmbedder(HashEmbedder):
+    """A lazy embedder's shape: `load()` before the first embed, counted."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads = 0
+
+    def load(self):
+        self.loads += 1
+        return self
+
+
+def test_the_report_says_where_the_seconds_went(tmp_path, corpus):
+    e = LoadCountingEmbedder()
+    report = _engine(tmp_path / "index", e).ingest([corpus])
+    stages = dict(report.stages)
+    assert {"read and clean", "chunk", "model load", "embed", "duplicates", "write"} <= stages.keys()
+    assert e.loads == 1 and sum(stages.values()) <= report.seconds + 1e-6
+    lines = report.breakdown().splitlines()
+    assert lines[-1].split()[0] == "other" and any(line.split()[0] == "embed" for line in lines)
+    again = _engine(tmp_path / "index", e).ingest([corpus])
+    assert e.loads == 1 and "model load" not in dict(again.stages)  # nothing to embed: the model is not loaded
+
+
+def test_many_short_items_are_written_in_few_large_groups(tmp_path):
+    """Thousands of one-paragraph items: each chunk stored once, in groups, and a re-run adds nothing."""
+    import json
+
+    from rag.ingest import EMBED_GROUP
+
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    items = [{"id": f"item{i}", "title": f"Brief {i}", "date": f"2024-01-{1 + i % 28:02d}",
+              "text": f"Council {i} approved the budget of {i * 7} thousand dollars on Tuesday."} for i in range(1500)]
+    (feed / "digest.jsonl").write_text("".join(json.dumps(x) + "\n" for x in items))
+    store = Store(tmp_path / "index")
+    writes = []
+    original = store.put_many
+    store.put_many = lambda entries: (writes.append(len(entries)), original(entries))[1]
+    engine = Engine(Config(index_dir=tmp_path / "index"), store, HashEmbedder())
+    report = engine.ingest([feed])
+    assert report.ingested == 1500 and store.chunk_total() == 1500
+    assert len(writes) == -(-1500 // EMBED_GROUP) and max(writes) <= EMBED_GROUP
+    assert engine.ingest([feed]).chunks == 0 and store.chunk_total() == 1500

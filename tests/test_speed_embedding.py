@@ -50,8 +50,19 @@ def test_backend_is_configured_and_int8_is_a_model_of_its_own(tmp_path):
         store.bind_embedder(int8.name)
     with pytest.raises(ValueError, match="bundled model only"):
         LazyEmbedder("some/other-model", backend="onnx")
-    with pytest.raises(ValueError, match="expected torch, onnx or onnx-int8"):
+    with pytest.raises(ValueError, match="expected auto, torch, onnx or onnx-int8"):
         LazyEmbedder(backend="tensorrt")
+
+
+def test_the_default_backend_is_onnx_fp32_where_it_runs_and_torch_elsewhere():
+    from rag.embedding import resolve_backend
+
+    assert Config().embed_backend == "auto" and LazyEmbedder().name == BUNDLED_NAME  # the torch vectors' name
+    assert resolve_backend("auto") == "onnx"
+    assert resolve_backend("auto", device="cuda") == "torch"
+    assert resolve_backend("auto", model="some/other-model") == "torch"
+    assert LazyEmbedder("some/other-model").name == "some/other-model"  # no error: auto falls back to torch
+    assert resolve_backend("onnx-int8") == "onnx-int8"  # int8 is only ever asked for
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from rag.embedding.torch_model import SentenceTransformerEmbedder
 from rag.errors import ConfigError, ModelError
 
 __all__ = ["BACKENDS", "BUNDLED_NAME", "BUNDLED_SHA256", "LRU", "CachingEmbedder", "Embedder", "LazyEmbedder",
-           "ModelError", "SentenceTransformerEmbedder", "bundled_model_path", "embed_cached", "load_embedder",
+           "ModelError", "SentenceTransformerEmbedder", "bundled_model_path", "embed_cached", "load_embedder", "resolve_backend",
            "model_name", "verify_sha256"]
 
 
@@ -34,9 +34,10 @@ class LazyEmbedder:
     """Loads the model on first use, so runs that embed nothing (an unchanged corpus) stay fast."""
 
     def __init__(self, model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,
-                 backend: str = "torch"):
+                 backend: str = "auto"):
         if backend not in BACKENDS:
-            raise ConfigError(f"RAG_EMBED_BACKEND={backend!r}: expected torch, onnx or onnx-int8")
+            raise ConfigError(f"RAG_EMBED_BACKEND={backend!r}: expected auto, torch, onnx or onnx-int8")
+        backend = resolve_backend(backend, model, device)
         if backend != "torch" and model != BUNDLED_MODEL:
             raise ConfigError(f"the {backend} backend runs the bundled model only, not {model!r}; "
                              "use RAG_EMBED_BACKEND=torch for other models")
@@ -58,6 +59,10 @@ class LazyEmbedder:
                     self._loaded = _onnx_or_torch(backend, batch_size)
             return self._loaded
 
+    def load(self) -> Embedder:
+        """Load the model now (ingestion times this as a stage of its own); later calls return it."""
+        return self.model
+
     @property
     def dimension(self) -> int:
         return self.model.dimension
@@ -76,6 +81,13 @@ class LazyEmbedder:
             self._loaded.clear_query_cache()
 
 
+def resolve_backend(backend: str, model: str = BUNDLED_MODEL, device: str = "cpu") -> str:
+    """"auto" is ONNX fp32 where it runs (the bundled model on a CPU: the same vectors, faster), else torch."""
+    if backend != "auto":
+        return backend
+    return "onnx" if model == BUNDLED_MODEL and device == "cpu" else "torch"
+
+
 def _onnx_or_torch(backend: str, batch_size: int) -> Embedder:
     """The ONNX model; fp32 falls back to torch (the same vectors, same name) when it cannot be exported."""
     from rag.embedding.onnx_model import OnnxEmbedder
@@ -92,6 +104,6 @@ def _onnx_or_torch(backend: str, batch_size: int) -> Embedder:
 
 
 def load_embedder(model: str = BUNDLED_MODEL, *, device: str = "cpu", batch_size: int = 64,
-                  backend: str = "torch") -> Embedder:
+                  backend: str = "auto") -> Embedder:
     """The configured model on the configured backend, loaded when first needed."""
     return LazyEmbedder(model, device=device, batch_size=batch_size, backend=backend)

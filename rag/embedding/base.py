@@ -26,7 +26,7 @@ from rag.errors import ModelError
 
 BUNDLED_NAME = "sentence-transformers/all-MiniLM-L6-v2@1110a243"
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-BACKENDS = ("torch", "onnx", "onnx-int8")
+BACKENDS = ("auto", "torch", "onnx", "onnx-int8")
 
 
 class Embedder(Protocol):

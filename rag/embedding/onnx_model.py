@@ -15,7 +15,11 @@ so `backend="onnx"` keeps the torch model's name and can extend or query an inde
 with torch. int8 vectors move a little (cosine about 0.99), so "onnx-int8" is a model of its
 own (`name` + "+int8"): an index is built with it or without it, never a mix.
 
-Left out: GPU execution providers (use `RAG_EMBED_BACKEND=torch` with `RAG_DEVICE=cuda`)
+fp32 ONNX is the default for the bundled model on a CPU (`RAG_EMBED_BACKEND=auto`), after
+measuring cosine >= 0.9999 to torch on every chunk of both benchmark corpora
+(`python -m benchmarks.worker agree`); int8 stays something one asks for (see evals/README.md).
+
+Left out: GPU execution providers (`auto` with `RAG_DEVICE=cuda` runs torch on the GPU)
 and models other than the bundled one.
 """
 

@@ -33,6 +33,7 @@ create table if not exists articles (
 create table if not exists pending (id text primary key, since real not null);
 create table if not exists meta (key text primary key, value text not null);
 create table if not exists signatures (id text primary key, signature blob not null, canonical text not null);
+create index if not exists signatures_canonical on signatures (canonical);
 """
 
 DuplicateGroups = dict[str, tuple[str, tuple[str, ...]]]
