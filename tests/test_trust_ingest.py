@@ -125,6 +125,24 @@ def wait_started(p: subprocess.Popen) -> None:
     assert line.strip() == "started", (line, p.stderr.read()[-2000:] if p.poll() is not None else "")
 
 
+def wait_locked(index: Path, p: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until `p` holds the index's writer lock, as /proc/locks shows it (looking never takes it).
+
+    "started" comes before the lock, and a loaded machine can take seconds in between: a second
+    writer started in that gap would be the first.
+    """
+    deadline = time.monotonic() + timeout
+    lock = index / "ingest.lock"
+    while time.monotonic() < deadline and p.poll() is None:
+        if lock.exists():
+            inode = f":{lock.stat().st_ino} "
+            held = Path("/proc/locks").read_text().splitlines()
+            if any(" FLOCK " in f" {x} " and f" {p.pid} " in f" {x} " and inode in x for x in held):
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the ingestion (pid {p.pid}) never took the writer lock {lock}")
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_then_a_rerun_leaves_exactly_the_corpus(tmp_path):
     rng = random.Random(20250114)
@@ -189,7 +207,7 @@ def test_a_second_writer_is_refused_at_once_while_readers_go_on(tmp_path):
     make_corpus(second, 10, rng, version=1)  # and new versions of a0000-a0009: their chunks are replaced
     long_run = worker("ingest", str(index), str(second), "--delay", "0.05")  # ~0.05 s per chunk
     wait_started(long_run)
-    time.sleep(1.0)
+    wait_locked(index, long_run)
     try:
         assert long_run.poll() is None, "the long ingestion ended too soon to test anything"
         started = time.monotonic()
