@@ -205,7 +205,7 @@ def test_a_second_writer_is_refused_at_once_while_readers_go_on(tmp_path):
 
     make_corpus(second, 60, rng, start=100)  # new articles
     make_corpus(second, 10, rng, version=1)  # and new versions of a0000-a0009: their chunks are replaced
-    long_run = worker("ingest", str(index), str(second), "--delay", "0.05")  # ~0.05 s per chunk
+    long_run = worker("ingest", str(index), str(second), "--delay", "0.5")  # ~0.5 s per chunk: far longer than a start-up
     wait_started(long_run)
     wait_locked(index, long_run)
     try:
