@@ -136,34 +136,33 @@ class Retriever:
         reading = reading or Reading()
         depth = max(s.depth, 4 * k)
         rankings: list[tuple[list[str], float]] = []
-        found: dict[str, Hit] = {}
+        cosine: dict[str, float] = {}  # what the nearest-neighbour queries already scored
         if (soft := reading.soft_filter(where)) and s.named_weight > 0:  # the named outlet's / dates' own best chunks
             if self.mode == "keyword":
                 ids = [cid for cid, _ in self.keyword.search(query, depth, self.store.chunk_ids_matching(soft))]
-                found.update((h.chunk_id, h) for h in self.store.hits(ids, vector))
-                rankings.append((ids, s.named_weight))
             else:
-                named = self.store.search(vector, depth, soft)
-                found.update((h.chunk_id, h) for h in named)
-                rankings.append(([h.chunk_id for h in named], s.named_weight))
+                named = self.store.nearest(vector, depth, soft)
+                cosine.update(named)
+                ids = [cid for cid, _ in named]
+            rankings.append((ids, s.named_weight))
         if self.mode in ("dense", "hybrid"):
-            dense = self.store.search(vector, depth, where)
-            found.update((h.chunk_id, h) for h in dense)
-            rankings.append(([h.chunk_id for h in dense], s.dense_weight))
+            dense = self.store.nearest(vector, depth, where)
+            cosine.update(dense)
+            rankings.append(([cid for cid, _ in dense], s.dense_weight))
         if self.mode in ("keyword", "hybrid"):
             allowed = self.store.chunk_ids_matching(where) if where else None
-            ids = [cid for cid, _ in self.keyword.search(query, depth, allowed)]
-            rankings.append((ids, s.keyword_weight))
-            missing = [cid for cid in ids if cid not in found]
-            found.update((h.chunk_id, h) for h in self.store.hits(missing, vector))
-        fused = rrf([([c for c in ids if c in found], w) for ids, w in rankings], s.rrf_k)
-        fused = self._boost(reading, fused, found)
-        ordered = [found[c] for c in sorted(fused, key=lambda c: -fused[c])]
-        return ordered[:k] if self.raw else self._present(ordered, k)
+            rankings.append(([cid for cid, _ in self.keyword.search(query, depth, allowed)], s.keyword_weight))
+        fused = rrf(rankings, s.rrf_k)
+        candidates = _Candidates(self.store, list(fused), vector, cosine)
+        if reading.boosts():  # the boosts read each candidate's date and outlet: all are read now, in one trip
+            fused = self._boost(reading, fused, candidates.every())
+            candidates = _Candidates(self.store, sorted(fused, key=lambda c: -fused[c]), vector, cosine,
+                                     candidates.every())
+        return candidates.prefix(k) if self.raw else self._present(candidates, k)
 
     def _boost(self, reading: "Reading", fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
         """Fused scores raised for a named time ("in 2015", "last week"), a named outlet, recency, or "latest"."""
-        fused, s = dict(fused), self.settings
+        fused, s = {c: f for c, f in fused.items() if c in found}, self.settings  # deleted chunks are no candidates
         if rng := reading.time:
             for c in fused:
                 if rng.contains(found[c].date):
@@ -187,9 +186,12 @@ class Retriever:
                     fused[c] *= 1 + s.recency_boost * dates.index(found[c].date[:10]) / (len(dates) - 1)
         return fused
 
-    def _present(self, ordered: list[Hit], k: int) -> list[Hit]:
-        """Copies folded, adjacent chunks merged, each article capped; the first `k`."""
-        hits = duplicates.collapse(ordered, self.store.duplicate_groups(h.article_id for h in ordered))
+    def _present(self, candidates: "_Candidates", k: int) -> list[Hit]:
+        """Copies folded, adjacent chunks merged, each article capped; the first `k`.
+
+        Only as many candidates are read from the store as the first `k` passages need; every
+        step is decided by a prefix of the ranking, so reading more would change nothing.
+        """
         texts: dict[str, str | None] = {}
 
         def article_text(article_id: str) -> str | None:
@@ -201,13 +203,19 @@ class Retriever:
         # Grow the candidate prefix until it yields k passages, so that a top hit absorbs its
         # neighbours among the leading candidates only, not chunks that ranked fortieth.
         out: list[Hit] = []
-        for n in range(1, len(hits) + 1):
-            merged = diversity.merge_adjacent(hits[:n], article_text, gap=self.settings.merge_gap,
-                                              max_chars=self.settings.merge_max_chars)
-            out = diversity.cap_per_article(merged, self.settings.per_article)
-            if len(out) >= k:
-                break
-        return out[:k]
+        n, want = 0, 2 * k + 2
+        while True:
+            ordered = candidates.prefix(want)
+            hits = duplicates.collapse(ordered, self.store.duplicate_groups(h.article_id for h in ordered))
+            for n in range(n + 1, len(hits) + 1):
+                merged = diversity.merge_adjacent(hits[:n], article_text, gap=self.settings.merge_gap,
+                                                  max_chars=self.settings.merge_max_chars)
+                out = diversity.cap_per_article(merged, self.settings.per_article)
+                if len(out) >= k:
+                    return out[:k]
+            if candidates.exhausted():
+                return out[:k]
+            n, want = len(hits), want * 2
 
     def as_llama_index(self, k: int | None = None, where: Filter | None = None):
         """This retriever as a llama-index `BaseRetriever`, for its query engines."""
@@ -225,6 +233,10 @@ class Reading:
     outlets: tuple[str, ...] = ()  # outlets of the index the question names (a soft filter and a boost)
     latest: bool = False  # "latest", "most recent": the newest leading candidates raised
     prior: bool = False  # the recency prior towards `as_of` applied (as-of date, no time expression)
+
+    def boosts(self) -> bool:
+        """Whether fused scores are raised by date or outlet (`Retriever._boost`)."""
+        return bool(self.time or self.outlets or (self.prior and self.as_of) or self.latest)
 
     def where(self, where: Filter | None) -> Filter | None:
         """`where` with the as-of date as its latest publication date."""
@@ -262,6 +274,45 @@ class Reading:
         if self.latest:
             parts.append("newest reporting preferred")
         return "; ".join(parts)
+
+
+class _Candidates:
+    """The fused ranking of chunk ids, read from the store as `Hit`s only as far as it is used.
+
+    Chunks deleted since they were ranked are left out; each chunk is read once, in pages.
+    """
+
+    def __init__(self, store: Store, ids: list[str], vector: np.ndarray, cosine: dict[str, float],
+                 read: dict[str, Hit | None] | None = None):
+        self.store, self.ids, self.vector, self.cosine = store, ids, vector, cosine
+        self._read: dict[str, Hit | None] = dict(read or {})  # chunk id -> its hit, None when gone
+        self._end = 0  # how far into `ids` the last `prefix` read
+
+    def _fetch(self, ids: list[str]) -> None:
+        if missing := [c for c in ids if c not in self._read]:
+            got = {h.chunk_id: h for h in self.store.hits(missing, self.vector, self.cosine)}
+            self._read.update((c, got.get(c)) for c in missing)
+
+    def every(self) -> dict[str, Hit]:
+        """Every candidate that still exists: chunk id -> hit."""
+        self._fetch(self.ids)
+        return {c: h for c in self.ids if (h := self._read[c]) is not None}
+
+    def prefix(self, n: int) -> list[Hit]:
+        """The first `n` candidates that still exist (fewer when the ranking runs out)."""
+        out: list[Hit] = []
+        start, want = 0, n
+        while len(out) < n and start < len(self.ids):
+            page = self.ids[start:start + want]
+            self._fetch(page)
+            out += [h for c in page if (h := self._read[c]) is not None]
+            start, want = start + len(page), n - len(out)
+        self._end = start
+        return out
+
+    def exhausted(self) -> bool:
+        """Whether the last `prefix` reached the end of the ranking."""
+        return self._end >= len(self.ids)
 
 
 def _as_of(value: str | date | None) -> date | None:

@@ -89,13 +89,34 @@ class Citation:
     supported: bool | None = None  # set by a citation checker; None when unchecked
     answer_span: tuple[int, int] | None = None  # the answer phrase inside `span` ("About 12,000"), for highlighting
 
-    article_id = property(lambda self: self.hit.article_id)
-    chunk_id = property(lambda self: self.hit.chunk_id)
-    title = property(lambda self: self.hit.title)
-    date = property(lambda self: self.hit.date)
-    source = property(lambda self: self.hit.source)
-    url = property(lambda self: self.hit.url)
-    passage_span = property(lambda self: self.hit.span)  # the retrieved chunk it came from
+    @property
+    def article_id(self) -> str:
+        return self.hit.article_id
+
+    @property
+    def chunk_id(self) -> str:
+        return self.hit.chunk_id
+
+    @property
+    def title(self) -> str:
+        return self.hit.title
+
+    @property
+    def date(self) -> str | None:
+        return self.hit.date
+
+    @property
+    def source(self) -> str | None:
+        return self.hit.source
+
+    @property
+    def url(self) -> str | None:
+        return self.hit.url
+
+    @property
+    def passage_span(self) -> tuple[int, int]:
+        """The retrieved chunk it came from."""
+        return self.hit.span
 
     def to_dict(self) -> dict:
         """Flat, as the CLI's and the app's JSON give it: the article's fields beside the sentence's."""

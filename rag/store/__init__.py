@@ -41,7 +41,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -262,12 +262,14 @@ class Store:
         self._refresh()
         yield from self._vectors.all()
 
-    def hits(self, chunk_ids: Sequence[str], vector: np.ndarray | None = None) -> list[Hit]:
-        """The stored chunks as `Hit`s, in the given order; scored by cosine with `vector` when given."""
+    def hits(self, chunk_ids: Sequence[str], vector: np.ndarray | None = None,
+             known: Mapping[str, float] | None = None) -> list[Hit]:
+        """The stored chunks as `Hit`s, in the given order (deleted ones left out); scored by cosine with
+        `vector` when given, or taken from `known` (chunk id -> cosine, as `nearest` gives it)."""
         if not chunk_ids:
             return []
         self._refresh()
-        return self._vectors.hits(chunk_ids, vector)
+        return self._vectors.hits(chunk_ids, vector, known)
 
     def signatures(self) -> tuple[list[str], np.ndarray, list[str]]:
         """(article ids, their signatures as rows, their canonical ids) for duplicate detection."""
@@ -294,6 +296,12 @@ class Store:
         # an empty count is asked again, so chunks put without a new version are never missed.
         size = self._cached("chunks", self._vectors.count) or None
         return self._vectors.nearest(vector, k, where_of(where), size=size)
+
+    def nearest(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the `k` chunks nearest `vector`, best first: `search` without reading texts."""
+        self._refresh()
+        size = self._cached("chunks", self._vectors.count) or None
+        return self._vectors.nearest_ids(vector, k, where_of(where), size=size)
 
     def chunk_ids_matching(self, where: Filter) -> set[str]:
         """The ids of the chunks `where` lets through, asked of Chroma (one evaluator of filters), kept per version."""
