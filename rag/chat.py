@@ -127,12 +127,13 @@ class Chat:
             where = filters.where()
             answerer = self.engine.answerer(filters.answerer)
             query = search_query(question, history, previous)
-            turn.searched = self.engine.read(query, filters.as_of_date()).describe()
+            reading = self.engine.read(query, filters.as_of_date())
+            turn.searched = reading.describe()
         except RagError as e:  # a bad date or answerer name: say so, keep the session
             turn.error = str(e)
             yield self.transcript(session), session
             return
-        hits = self.engine.search(query, filters.k, where, filters.as_of_date())
+        hits = self.engine.search(query, filters.k, where, filters.as_of_date(), reading=reading)
         if turn.stopped:
             return
         yield self.transcript(session, stage=f"Reading {render.plural(len(hits), 'passage')}…"), session
@@ -230,9 +231,10 @@ class Chat:
         question = (question or "").strip()
         if not question:
             raise EmptyQuestionError("the question is empty: type what you want to know about the articles")
+        reading = self.engine.read(question, filters.as_of_date())
         answer = self.engine.answerer(filters.answerer).answer(
-            question, self.engine.search(question, filters.k, filters.where(), filters.as_of_date()))
-        searched = self.engine.read(question, filters.as_of_date()).describe()
+            question, self.engine.search(question, filters.k, filters.where(), filters.as_of_date(), reading=reading))
+        searched = reading.describe()
         session = ChatSession([Turn(question, answer, searched=searched)])
         cards = {n: card for card in render.source_cards(answer, self.outlet_names(answer)) for n in card.numbers}
         citations = [{"n": c.n, "title": c.title, "outlet": cards[c.n].outlet, "date": c.date, "url": c.url,

@@ -124,13 +124,14 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         return _list(engine, args) if args.command == "list" else _show(engine, args)
     where = _where(args, engine)
     if args.command == "search":
-        hits = engine.search(args.query, args.k, where, args.as_of)
+        reading = engine.read(args.query, args.as_of)
+        hits = engine.search(args.query, args.k, where, args.as_of, reading=reading)
         if args.json:
             print(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         else:
             from rag import render
 
-            if searched := engine.read(args.query, args.as_of).describe():
+            if searched := reading.describe():
                 print(f"searched: {searched}")
             for i, h in enumerate(hits, 1):
                 print(f"{i}. {h.score:.3f}  {h.title} ({render.outlets(h)}, {h.date or 'undated'})"
@@ -138,16 +139,17 @@ def _run(args: argparse.Namespace, config: Config) -> int:
                 print("   " + " ".join(h.text.split())[:300])
         return 0
     if args.command == "ask":
+        reading = engine.read(args.question, args.as_of)
         if args.json:
-            answer = engine.ask(args.question, args.k, where, as_of=args.as_of).to_dict()
-            answer["searched"] = engine.read(args.question, args.as_of).describe()
+            answer = engine.ask(args.question, args.k, where, as_of=args.as_of, reading=reading).to_dict()
+            answer["searched"] = reading.describe()
             print(json.dumps(answer, indent=2, ensure_ascii=False))
         else:
             from rag.llm import stream_answer
 
-            hits = engine.search(args.question, args.k, where, args.as_of)
+            hits = engine.search(args.question, args.k, where, args.as_of, reading=reading)
             _print_stream(stream_answer(engine.answerer(), args.question, hits), engine.store)
-            if searched := engine.read(args.question, args.as_of).describe():
+            if searched := reading.describe():
                 print(f"searched: {searched}")
         return 0
     return _chat(engine, args, where)

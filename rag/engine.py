@@ -20,7 +20,7 @@ from rag.extractive import ExtractiveAnswerer
 from rag.llm import LLMAnswerer
 from rag.ingest import FileResult, IngestReport, ingest
 from rag.store.integrity import open_store
-from rag.retriever import Retriever
+from rag.retriever import Reading, Retriever
 from rag.store import Store
 from rag.types import Filter, Hit, IndexStats
 
@@ -62,17 +62,18 @@ class Engine:
                       namespaces=namespaces)
 
     def search(self, query: str, k: int | None = None, where: Filter | None = None,
-               as_of: str | None = None) -> list[Hit]:
-        return self.retriever.search(query, k or self.config.k, where, as_of=as_of)
+               as_of: str | None = None, *, reading: Reading | None = None) -> list[Hit]:
+        """`reading`: `read(query, as_of)`'s result when the caller shows it, so the query is read once."""
+        return self.retriever.search(query, k or self.config.k, where, as_of=as_of, reading=reading)
 
-    def read(self, query: str, as_of: str | None = None):
+    def read(self, query: str, as_of: str | None = None) -> Reading:
         """What a search for `query` applies beyond its words (`rag.retriever.Reading`): as-of date, outlets, dates."""
         with self.store.reading():
             return self.retriever.read(query, as_of)
 
     def ask(self, question: str, k: int | None = None, where: Filter | None = None,
-            answerer: str | None = None, as_of: str | None = None) -> Answer:
-        return self.answerer(answerer).answer(question, self.search(question, k, where, as_of))
+            answerer: str | None = None, as_of: str | None = None, *, reading: Reading | None = None) -> Answer:
+        return self.answerer(answerer).answer(question, self.search(question, k, where, as_of, reading=reading))
 
     def answerer(self, name: str | None = None) -> Answerer:
         name = name or self.config.answerer

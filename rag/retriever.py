@@ -100,12 +100,14 @@ class Retriever:
         return cls(store, embedder, k=config.k, mode=config.retrieval, settings=config.ranking)
 
     def search(self, query: str, k: int | None = None, where: Filter | None = None,
-               as_of: str | date | None = None) -> list[Hit]:
+               as_of: str | date | None = None, *, reading: "Reading | None" = None) -> list[Hit]:
         """The `k` best passages for `query`, best first; see the module docstring.
 
         `as_of` (an ISO date or a `date`): the question is asked on that day; only articles
         published up to it are searched (undated ones are left out), relative time expressions
         count from it, and a recency prior favours articles published shortly before it.
+        `reading`: what `read(query, as_of)` gave, when the caller has it already (to show the
+        "searched" line), so the question is read once.
         """
         query = query.strip()
         if not query:
@@ -113,7 +115,7 @@ class Retriever:
         k = k or self.k
         vector = self.embedder.embed_query(query)
         with self.store.reading():  # one look at the index for the whole search
-            reading = self.read(query, as_of)
+            reading = reading or self.read(query, as_of)
             return self._search(query, vector, k, reading.where(where), reading)
 
     def read(self, query: str, as_of: str | date | None = None) -> "Reading":

@@ -170,6 +170,21 @@ def test_the_chat_asks_as_of_its_setting_and_shows_what_it_applied(strike):
     assert "expected a date such as" in html and session.turns[-1].answer is None
 
 
+def test_the_chat_reads_a_question_once_for_its_search_and_its_searched_line(strike, monkeypatch):
+    """The "searched" line shows exactly what the search applied: one reading of the question, used by both."""
+    from rag.chat import Chat, Filters
+
+    reads = []
+    original = Retriever.read
+    monkeypatch.setattr(Retriever, "read", lambda self, *a, **k: reads.append(a) or original(self, *a, **k))
+    chat = Chat(strike)
+    out = chat.ask("What did the Harbour Times report about the port strike talks?", Filters(as_of="2025-01-15"))
+    assert "Harbour Times" in out["searched"] and len(reads) == 1
+    reads.clear()
+    *_, (html, session) = chat.respond("Who leads the port strike talks?", None, Filters(as_of="2025-01-15"))
+    assert session.turns[-1].answer is not None and len(reads) == 1
+
+
 def test_cli_chat_shows_what_each_turn_searched(strike, capsys, monkeypatch):
     from rag.cli import main
     from tests.fakes import HashEmbedder
