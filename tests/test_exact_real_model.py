@@ -128,3 +128,28 @@ def test_two_outlets_with_different_figures_are_both_named(tmp_path, real_embedd
     assert a.text.startswith("Reports differ")
     assert "2,400 [" in a.text and "3,100 [" in a.text and "Harbour Daily" in a.text and "Valley Courier" in a.text
     assert {c.article_id for c in a.citations} == {"wire", "paper"}
+
+
+def test_the_figure_for_the_place_asked_on_the_seed_as_scraped(news):
+    """"stationed in Kursk": the sentence gives the deployment (12,000) and, in a clause of its own, Kursk (11,000)."""
+    a = news.ask("How many North Korean soldiers are stationed in Kursk?")
+    assert a.text == "About 11,000 [1]"
+    assert "11,000 of whom have been stationed in Kursk" in a.citations[0].quote
+
+
+def test_the_figure_whose_clause_holds_the_place_and_verb_of_the_question(tmp_path, real_embedder):
+    """A figure for the whole and one for the part the question names (a place, a verb): the part's is the answer,
+    in one sentence or across two."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = ("As many as 4,000 volunteers have been sent to the Carrow coast, an estimated 900 of whom have been "
+            "posted in Dunmore to clear the beaches. The oil spill began on Tuesday when a tanker ran aground. "
+            "About 2,500 tonnes of oil reached the shore, officials said. "
+            "Some 300 volunteers arrived by ferry on Friday and were put to work in Harlow harbour.")
+    (corpus / "spill.json").write_text(json.dumps(
+        {"id": "spill", "title": "Volunteers clean the Carrow coast after oil spill", "published_at": "2031-05-02",
+         "source": "Coast Gazette", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    assert e.ask("How many volunteers are posted in Dunmore?").text == "About 900 [1]"
+    assert e.ask("How many volunteers have been sent to the Carrow coast?").text == "As many as 4,000 [1]"
+    assert e.ask("How many volunteers were put to work in Harlow harbour?").text == "About 300 [1]"
