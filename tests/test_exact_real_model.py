@@ -153,3 +153,19 @@ def test_the_figure_whose_clause_holds_the_place_and_verb_of_the_question(tmp_pa
     assert e.ask("How many volunteers are posted in Dunmore?").text == "About 900 [1]"
     assert e.ask("How many volunteers have been sent to the Carrow coast?").text == "As many as 4,000 [1]"
     assert e.ask("How many volunteers were put to work in Harlow harbour?").text == "About 300 [1]"
+
+
+def test_one_sentence_is_cited_when_the_next_adds_nothing_asked(tmp_path, real_embedder):
+    """Two sentences on the same thing, the second holding no word of the question the first lacks: one citation."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = ("The Harlow ferry service was suspended on Monday after a storm damaged the pier. "
+            "Officials said the Harlow ferry service would stay suspended until the pier is safe. "
+            "Repairs to the pier are expected to take three weeks. "
+            "Passengers were offered a bus service to the mainland instead.")
+    (corpus / "ferry.json").write_text(json.dumps(
+        {"id": "ferry", "title": "Harlow ferry suspended after storm", "published_at": "2031-05-02",
+         "source": "Coast Gazette", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    a = e.ask("Why was the Harlow ferry service suspended?")
+    assert len(a.citations) == 1 and "storm damaged the pier" in a.citations[0].quote
