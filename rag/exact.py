@@ -35,6 +35,7 @@ from typing import Sequence
 
 from rag.answer import CANNOT_ANSWER, Answer, Citation, cannot_answer
 from rag.questions import KIN, analyze
+from rag.questions import kin_stems as _kin_stems
 from rag.text import NUMBER_WORDS, stem, terms
 from rag.types import Hit
 
@@ -65,6 +66,7 @@ _NEGATION = frozenset("not n't never no neither nor".split())
 # where no phrase qualifies, the answer is the sentences as before (one sentence: 0.73 vs 0.79 on Wikinews).
 EXACT_ATTACHMENT = 2
 UNIQUE_IS_EXACT = False
+SCOPE_HELD = True  # a typed answer's sentence must hold a place or thing the question puts it in, where it names one
 NEAR_BEST = 0.06  # sentences within this of the best one are its equals (conflicting reports, a second sentence)
 
 
@@ -179,7 +181,9 @@ def _constraints(doc, verb: str | None, focus_tok) -> tuple[str, ...]:
     if focus_tok is not None:
         anchors.add(focus_tok.i)
     for t in doc:
-        if t.dep_ != "pobj" or t.head.dep_ != "prep" or t.head.head.i not in anchors or t.lower_ in _WH_WORDS:
+        if t.dep_ != "pobj" or t.head.dep_ != "prep" or t.head.lower_ not in _SCOPE_PREP \
+                or t.head.head.i not in anchors or t.lower_ in _WH_WORDS \
+                or any(c.lower_ in _WH_WORDS for c in t.children):  # "at which university": the thing asked
             continue
         ent = next((e for e in doc.ents if e.start <= t.i < e.end), None)
         word = ent.text if ent is not None else t.lemma_.lower()
@@ -188,6 +192,15 @@ def _constraints(doc, verb: str | None, focus_tok) -> tuple[str, ...]:
     return tuple(out)
 
 
+def scope(f: Frame, q_doc=None) -> tuple[str, ...]:
+    """The constraints that name where or in what the thing asked is ("in Kursk", "in the stampede"): not the
+    verb, nor a date (a sentence seldom repeats its year; `rag.questions.year_match` checks years)."""
+    return tuple(w for w in f.constraints if w != f.verb and not any(ch.isdigit() for ch in w))
+
+
+# prepositions that put the thing asked somewhere or in something ("stationed in Kursk", "killed during the
+# stampede"); not "according to", "since", "with", whose objects are attribution, time or manner
+_SCOPE_PREP = frozenset("in at on during inside within near into".split())
 _WH_WORDS = frozenset("what which who whom whose when where how".split())
 # dependents that open a clause of their own: a phrase in one of them is not described by the words of another
 _CLAUSE_DEPS = frozenset("relcl advcl ccomp acl parataxis conj".split())
@@ -220,6 +233,13 @@ def _noun_phrase(n) -> list:
         out.append(t)
         stack.extend(c for c in t.children if c.dep_ not in _CLAUSE_DEPS and c.dep_ not in ("prep", "punct", "cc"))
     return out
+
+
+def _in_passage(word: str, passage_low: str) -> bool:
+    """A name or a word of the question in the retrieved text of an article (word stems: "stampede", "stampedes")."""
+    if " " in word or word[:1].isupper():
+        return _mentioned(word, passage_low)
+    return stem(word) in set(terms(passage_low)) or any(k in set(terms(passage_low)) for k in _kin_stems(stem(word)))
 
 
 def _holds_constraint(word: str, lemmas: set[str], text_low: str) -> bool:
@@ -273,11 +293,17 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
         if groups and not any(m.lower_ in f.modifiers for m in groups):
             ent = next((e for e in doc.ents if e.start <= groups[0].i < e.end), None)
             conflict, said = "group", ent.text if ent is not None else groups[0].text
-    if conflict is None and phrase and f.kind == "count" and f.focus and not attached and f.focus not in _GENERIC:
+    if conflict is None and SCOPE_HELD and f.labels and (where := scope(f)) and \
+            not any(_in_passage(w, article_low or f"{c.hit.title} {c.hit.text}".lower()) for w in where):
+        conflict, said = "scope", where[0]  # "killed in the stampede" is not answered by a crane collapse's toll
+    focus_here = bool(f.focus) and any(_kin(t.lemma_.lower(), f.focus) for t in doc)
+    if conflict is None and phrase and f.kind == "count" and f.focus and (not attached or not focus_here) \
+            and f.focus not in _GENERIC:
         counted = best[1].root.head
         passage = set(terms(c.hit.text))
         if best[1].root.dep_ == "nummod" and counted.pos_ == "NOUN" and not _kin(counted.lemma_.lower(), f.focus) \
-                and stem(f.focus) in passage:
+                and counted.lemma_.lower()[:5] != f.focus[:5] \
+                and (stem(f.focus) in passage or not focus_here):
             conflict, said = "counted", counted.text  # "12,000 soldiers" does not count missiles
     return Reading(c, phrase, span, attached, held(f, doc), conflict, said, unique and UNIQUE_IS_EXACT)
 

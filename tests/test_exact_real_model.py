@@ -169,3 +169,23 @@ def test_one_sentence_is_cited_when_the_next_adds_nothing_asked(tmp_path, real_e
     e = _engine(tmp_path / "index", [corpus], real_embedder)
     a = e.ask("Why was the Harlow ferry service suspended?")
     assert len(a.citations) == 1 and "storm damaged the pier" in a.citations[0].quote
+
+
+def test_a_figure_of_another_thing_or_event_is_refused_saying_what_it_counts(tmp_path, real_embedder):
+    """The figure counts residents, not cattle; the toll is of a bridge collapse, not of a stampede."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("volcano", "About 2,400 residents were evacuated from the villages below the Tolva volcano on Sunday. "
+                "Ash fell on the valley for a second day."),
+               ("bridge", "A road bridge collapsed in Harlow on Monday, killing 40 people. "
+                "Rescuers searched the river for survivors through the night.")]
+    for name, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": f"{name.capitalize()} news", "published_at": "2031-03-02", "source": "Wire",
+             "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    cattle = e.ask("How many cattle were evacuated from the villages below the Tolva volcano?")
+    assert cattle.abstained and "residents" in cattle.text and "not cattle" in cattle.text
+    assert e.ask("How many people were killed in the Harlow bridge collapse?").text == "40 [1]"
+    stampede = e.ask("How many people were killed in the Harlow stampede?")
+    assert stampede.abstained and "stampede" in stampede.text
