@@ -738,6 +738,11 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
     for h in hits:
         seen[h.article_id] = seen.get(h.article_id, h.title.lower()) + " " + h.text.lower()
     readings = [read(f, c, d, question, seen.get(c.hit.article_id, "")) for c, d in zip(top, docs)]
+
+    def wider() -> list[Reading]:  # a refusal says what the articles do say: the next sentences may say it better
+        more = ranked[READ:2 * READ]
+        return readings + [read(f, c, d, question, seen.get(c.hit.article_id, ""))
+                           for c, d in zip(more, language.parse_many([c.text for c in more]))]
     if f.compare == "both":
         got = compare_both(question, f, hits, readings, threshold, name)
         if got is not None:
@@ -748,7 +753,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
         return cannot_answer(question, hits, name)
     near = [r for r in readings if r.conflict is None and r.score >= readings[0].score - NEAR_BEST]
     if readings[0].conflict in ("group", "counted") and not near:  # the best sentence is about another group or counts another thing
-        return near_miss(question, f, hits, readings, threshold, name) or cannot_answer(question, hits, name)
+        return near_miss(question, f, hits, wider(), threshold, name) or cannot_answer(question, hits, name)
     if f.labels:
         got = phrase_answer(question, hits, readings, threshold, name, f.kind)
         if got is not None:
@@ -757,7 +762,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
     if f.labels and valid and not any(r.phrase for r in valid) and any(r.conflict for r in readings):
         valid = []  # nothing of the kind asked for, and the near misses are closer: say what they say
     if not valid:
-        return near_miss(question, f, hits, readings, threshold, name) or cannot_answer(question, hits, name)
+        return near_miss(question, f, hits, wider(), threshold, name) or cannot_answer(question, hits, name)
     if f.labels:  # a name or figure is asked for: only the sentences holding one of that kind, where any do
         q_low = question.lower()
         typed = [r for r, d in zip(readings, docs) if r in valid and any(

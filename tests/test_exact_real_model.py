@@ -72,6 +72,7 @@ def test_another_nationality_is_refused_saying_what_the_article_gives(news):
     assert a.abstained and a.text.startswith(CANNOT_ANSWER)
     assert "North Korean" in a.text and "not Ukrainian ones" in a.text and "[1]" in a.text
     assert a.citations and "North Korean" in a.citations[0].quote
+    assert any(w in a.citations[0].quote for w in ("killed", "casualties", "died"))  # losses, not the deployment
 
 
 def test_another_speaker_is_refused_naming_who_is_quoted(news):
