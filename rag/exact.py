@@ -10,10 +10,18 @@ a reader can check:
   the question asks for (CARDINAL, DATE, PERSON, GPE, ORG, ...) that the question does not
   already contain, preferring the one attached in the parse to the question's focus noun
   ("how many soldiers") or verb ("how many stationed").
+- The question's constraints (its verb, and what a place preposition hangs on the verb or
+  the focus: "stationed in Kursk") choose among the phrases: the one whose own clause holds
+  them ("an estimated 11,000 of whom have been stationed in Kursk", not the 12,000 of the
+  sentence's main clause), and among near-equal sentences the one holding more of them.
 - The sentence must be about the question's focus and constraints: a nationality or group
   modifying the focus ("Ukrainian soldiers"), the speaker of "what did X say", the names
-  the question mentions. A sentence that is on topic but about another group or speaker is
-  a near miss: the answer is the cannot-answer phrase followed by what the articles do say.
+  the question mentions, the noun a figure counts, the place or event the question puts
+  its answer in ("killed in the stampede"). A sentence that is on topic but about another
+  group, speaker or thing is a near miss: the answer is the cannot-answer phrase followed
+  by what the articles do say.
+- Where the answer is sentences, not a phrase, a second sentence is cited only when it
+  holds key terms of the question that the first lacks.
 - Yes/no questions are answered "Yes" only when a cited sentence states what is asked,
   "No" when it states the contrary (another number for the same thing, a negation), each
   cited; otherwise the cannot-answer phrase.
@@ -192,7 +200,7 @@ def _constraints(doc, verb: str | None, focus_tok) -> tuple[str, ...]:
     return tuple(out)
 
 
-def scope(f: Frame, q_doc=None) -> tuple[str, ...]:
+def scope(f: Frame) -> tuple[str, ...]:
     """The constraints that name where or in what the thing asked is ("in Kursk", "in the stampede"): not the
     verb, nor a date (a sentence seldom repeats its year; `rag.questions.year_match` checks years)."""
     return tuple(w for w in f.constraints if w != f.verb and not any(ch.isdigit() for ch in w))
@@ -239,7 +247,7 @@ def _in_passage(word: str, passage_low: str) -> bool:
     """A name or a word of the question in the retrieved text of an article (word stems: "stampede", "stampedes")."""
     if " " in word or word[:1].isupper():
         return _mentioned(word, passage_low)
-    return stem(word) in set(terms(passage_low)) or any(k in set(terms(passage_low)) for k in _kin_stems(stem(word)))
+    return bool(_kin_stems(stem(word)) & set(terms(passage_low)))
 
 
 def _holds_constraint(word: str, lemmas: set[str], text_low: str) -> bool:
