@@ -78,14 +78,18 @@ class ExtractiveAnswerer:
             return answer_exactly(self, question, hits, ranked)
         return self.sentences(question, hits, ranked)
 
-    def sentences(self, question: str, hits: Sequence[Hit], ranked: Sequence[Candidate]) -> Answer:
-        """The best of `ranked` and up to two more that score nearly as well and say something new."""
+    def sentences(self, question: str, hits: Sequence[Hit], ranked: Sequence[Candidate], *,
+                  needed=None) -> Answer:
+        """The best of `ranked` and up to two more that score nearly as well and say something new;
+        `needed(chosen, c)`, where given, says whether `c` adds a part of the answer that `chosen` lack."""
         if not ranked or ranked[0].score < self.threshold:
             return cannot_answer(question, hits, self.name)
         chosen = [ranked[0]]
         for c in ranked[1:]:
             if len(chosen) >= self.max_sentences or c.score < max(self.threshold, ranked[0].score - NEAR_BEST):
                 break
+            if needed is not None and not needed(chosen, c):
+                continue
             if all(float(c.vector @ other.vector) < REDUNDANT for other in chosen):
                 chosen.append(c)
         citations = []

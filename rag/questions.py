@@ -122,6 +122,10 @@ def answer_type_match(info: QuestionInfo, sentence: str, passage: str = "") -> f
             return 0.0
         if info.focus in _GENERIC_COUNTED or _number_near(sentence, info.focus):
             return 1.0
+        # "how many soldiers died" answered by "3,000 casualties": the number counts a word news uses for the
+        # question's own verb or noun; plausible, ranked below a direct count
+        if any(_number_near(sentence, k) for t in info.terms for k in kin_stems(t) - {t, info.focus}):
+            return 0.85
         # The counted noun is there but no number goes with it: the number counts something else.
         named = {stem(w) for w in _WORD.findall(sentence + " " + passage)}
         return 0.0 if info.focus in named else 0.85
@@ -189,6 +193,24 @@ def _proper_word(word: str, q_low: str) -> bool:
     w = word.strip("'")
     return (w[:1].isupper() or any(c.isupper() for c in w[1:])) and w.lower() not in STOPWORDS \
         and w.lower() not in q_low and len(w) > 1
+
+
+# nouns and verbs news uses for one thing: a question about soldiers is answered by troops, one about deaths by
+# casualties (lemmas; `rag.exact` compares parses with them, `kin_stems` gives their stems)
+KIN = [frozenset(g.split()) for g in (
+    "soldier troop force fighter serviceman servicemen army",
+    "die kill dead death deadly casualty fatality loss lose perish toll",
+    "injure wound injury hurt",
+    "arrest detain capture seize",
+    "people person resident individual civilian",
+    "move transfer relocate take send bring deploy",
+)]
+_KIN_STEMS = [frozenset(stem(w) for w in g) for g in KIN]
+
+
+def kin_stems(term: str) -> frozenset[str]:
+    """The stems of the words news uses for the same thing as the stemmed `term` (with `term` itself)."""
+    return frozenset().union(*(g for g in _KIN_STEMS if term in g), {term})
 
 
 def _number_near(sentence: str, focus: str, window: int = 6) -> bool:

@@ -72,6 +72,7 @@ def test_another_nationality_is_refused_saying_what_the_article_gives(news):
     assert a.abstained and a.text.startswith(CANNOT_ANSWER)
     assert "North Korean" in a.text and "not Ukrainian ones" in a.text and "[1]" in a.text
     assert a.citations and "North Korean" in a.citations[0].quote
+    assert any(w in a.citations[0].quote for w in ("killed", "casualties", "died"))  # losses, not the deployment
 
 
 def test_another_speaker_is_refused_naming_who_is_quoted(news):
@@ -128,3 +129,64 @@ def test_two_outlets_with_different_figures_are_both_named(tmp_path, real_embedd
     assert a.text.startswith("Reports differ")
     assert "2,400 [" in a.text and "3,100 [" in a.text and "Harbour Daily" in a.text and "Valley Courier" in a.text
     assert {c.article_id for c in a.citations} == {"wire", "paper"}
+
+
+def test_the_figure_for_the_place_asked_on_the_seed_as_scraped(news):
+    """"stationed in Kursk": the sentence gives the deployment (12,000) and, in a clause of its own, Kursk (11,000)."""
+    a = news.ask("How many North Korean soldiers are stationed in Kursk?")
+    assert a.text == "About 11,000 [1]"
+    assert "11,000 of whom have been stationed in Kursk" in a.citations[0].quote
+
+
+def test_the_figure_whose_clause_holds_the_place_and_verb_of_the_question(tmp_path, real_embedder):
+    """A figure for the whole and one for the part the question names (a place, a verb): the part's is the answer,
+    in one sentence or across two."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = ("As many as 4,000 volunteers have been sent to the Carrow coast, an estimated 900 of whom have been "
+            "posted in Dunmore to clear the beaches. The oil spill began on Tuesday when a tanker ran aground. "
+            "About 2,500 tonnes of oil reached the shore, officials said. "
+            "Some 300 volunteers arrived by ferry on Friday and were put to work in Harlow harbour.")
+    (corpus / "spill.json").write_text(json.dumps(
+        {"id": "spill", "title": "Volunteers clean the Carrow coast after oil spill", "published_at": "2031-05-02",
+         "source": "Coast Gazette", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    assert e.ask("How many volunteers are posted in Dunmore?").text == "About 900 [1]"
+    assert e.ask("How many volunteers have been sent to the Carrow coast?").text == "As many as 4,000 [1]"
+    assert e.ask("How many volunteers were put to work in Harlow harbour?").text == "About 300 [1]"
+
+
+def test_one_sentence_is_cited_when_the_next_adds_nothing_asked(tmp_path, real_embedder):
+    """Two sentences on the same thing, the second holding no word of the question the first lacks: one citation."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = ("The Harlow ferry service was suspended on Monday after a storm damaged the pier. "
+            "Officials said the Harlow ferry service would stay suspended until the pier is safe. "
+            "Repairs to the pier are expected to take three weeks. "
+            "Passengers were offered a bus service to the mainland instead.")
+    (corpus / "ferry.json").write_text(json.dumps(
+        {"id": "ferry", "title": "Harlow ferry suspended after storm", "published_at": "2031-05-02",
+         "source": "Coast Gazette", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    a = e.ask("Why was the Harlow ferry service suspended?")
+    assert len(a.citations) == 1 and "storm damaged the pier" in a.citations[0].quote
+
+
+def test_a_figure_of_another_thing_or_event_is_refused_saying_what_it_counts(tmp_path, real_embedder):
+    """The figure counts residents, not cattle; the toll is of a bridge collapse, not of a stampede."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("volcano", "About 2,400 residents were evacuated from the villages below the Tolva volcano on Sunday. "
+                "Ash fell on the valley for a second day."),
+               ("bridge", "A road bridge collapsed in Harlow on Monday, killing 40 people. "
+                "Rescuers searched the river for survivors through the night.")]
+    for name, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": f"{name.capitalize()} news", "published_at": "2031-03-02", "source": "Wire",
+             "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    cattle = e.ask("How many cattle were evacuated from the villages below the Tolva volcano?")
+    assert cattle.abstained and "residents" in cattle.text and "not cattle" in cattle.text
+    assert e.ask("How many people were killed in the Harlow bridge collapse?").text == "40 [1]"
+    stampede = e.ask("How many people were killed in the Harlow stampede?")
+    assert stampede.abstained and "stampede" in stampede.text
