@@ -36,6 +36,15 @@ def _engine(index: Path, paths, real_embedder):
     return e
 
 
+def _news_engine(tmp_path: Path, real_embedder, title: str, text: str, article_id: str, source: str = "Coast Gazette"):
+    """An engine over one article of our own words, as a JSON upload (dated 2031-05-02)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / f"{article_id}.json").write_text(json.dumps(
+        {"id": article_id, "title": title, "published_at": "2031-05-02", "source": source, "text": text}))
+    return _engine(tmp_path / "index", [corpus], real_embedder)
+
+
 @pytest.fixture(scope="module")
 def news(tmp_path_factory, real_embedder):
     if not SEED_FOX.is_file() or not WIKINEWS.is_dir():
@@ -141,16 +150,11 @@ def test_the_figure_for_the_place_asked_on_the_seed_as_scraped(news):
 def test_the_figure_whose_clause_holds_the_place_and_verb_of_the_question(tmp_path, real_embedder):
     """A figure for the whole and one for the part the question names (a place, a verb): the part's is the answer,
     in one sentence or across two."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     text = ("As many as 4,000 volunteers have been sent to the Carrow coast, an estimated 900 of whom have been "
             "posted in Dunmore to clear the beaches. The oil spill began on Tuesday when a tanker ran aground. "
             "About 2,500 tonnes of oil reached the shore, officials said. "
             "Some 300 volunteers arrived by ferry on Friday and were put to work in Harlow harbour.")
-    (corpus / "spill.json").write_text(json.dumps(
-        {"id": "spill", "title": "Volunteers clean the Carrow coast after oil spill", "published_at": "2031-05-02",
-         "source": "Coast Gazette", "text": text}))
-    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    e = _news_engine(tmp_path, real_embedder, "Volunteers clean the Carrow coast after oil spill", text, "spill")
     assert e.ask("How many volunteers are posted in Dunmore?").text == "About 900 [1]"
     assert e.ask("How many volunteers have been sent to the Carrow coast?").text == "As many as 4,000 [1]"
     assert e.ask("How many volunteers were put to work in Harlow harbour?").text == "About 300 [1]"
@@ -158,16 +162,11 @@ def test_the_figure_whose_clause_holds_the_place_and_verb_of_the_question(tmp_pa
 
 def test_one_sentence_is_cited_when_the_next_adds_nothing_asked(tmp_path, real_embedder):
     """Two sentences on the same thing, the second holding no word of the question the first lacks: one citation."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     text = ("The Harlow ferry service was suspended on Monday after a storm damaged the pier. "
             "Officials said the Harlow ferry service would stay suspended until the pier is safe. "
             "Repairs to the pier are expected to take three weeks. "
             "Passengers were offered a bus service to the mainland instead.")
-    (corpus / "ferry.json").write_text(json.dumps(
-        {"id": "ferry", "title": "Harlow ferry suspended after storm", "published_at": "2031-05-02",
-         "source": "Coast Gazette", "text": text}))
-    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    e = _news_engine(tmp_path, real_embedder, "Harlow ferry suspended after storm", text, "ferry")
     a = e.ask("Why was the Harlow ferry service suspended?")
     assert len(a.citations) == 1 and "storm damaged the pier" in a.citations[0].quote
 

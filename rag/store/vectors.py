@@ -133,38 +133,33 @@ class Vectors:
         A search fuses rankings of ids and reads the texts of only the few it returns: asking
         Chroma for 40 documents and metadata cost twice the nearest-neighbour query itself.
         """
-        if k <= 0 or (self.collection.count() if size is None else size) == 0:
-            return []
-        collection = self.collection
-        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where or None,
-                     include=["distances"])
-        try:
-            result = collection.query(**query)
-        except Exception:
-            if collection is self.collection:
-                raise
-            result = self.collection.query(**query)  # another thread reopened Chroma under this query
+        result = self._query(vector, k, where, size, ["distances"])
         return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 
     def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, *,
                 size: int | None = None) -> list[Hit]:
         """The `k` chunks closest to `vector`; `size`, the collection's count when the caller knows it."""
-        if k <= 0 or (self.collection.count() if size is None else size) == 0:
-            return []
-        collection = self.collection
-        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where or None,
-                     include=["documents", "metadatas", "distances"])
-        try:
-            result = collection.query(**query)
-        except Exception:
-            if collection is self.collection:
-                raise
-            result = self.collection.query(**query)  # another thread reopened Chroma under this query
+        result = self._query(vector, k, where, size, ["documents", "metadatas", "distances"])
         # A chunk that another process deleted after this one loaded its vector index comes back
         # with neither document nor metadata: it is gone, so it is no hit (readers never fail).
         return [hit(doc, meta, cid, 1.0 - float(dist)) for cid, doc, meta, dist in zip(
             result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
             if doc is not None and meta is not None]
+
+    def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None, size: int | None,
+               include: list[str]) -> dict[str, Any]:
+        """Chroma's nearest-neighbour query, empty lists for an empty collection or k <= 0."""
+        if k <= 0 or (self.collection.count() if size is None else size) == 0:
+            return {key: [[]] for key in ("ids", *include)}
+        collection = self.collection
+        query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where or None,
+                     include=include)
+        try:
+            return collection.query(**query)
+        except Exception:
+            if collection is self.collection:
+                raise
+            return self.collection.query(**query)  # another thread reopened Chroma under this query
 
 
 def where_of(f: Filter | None) -> dict[str, Any] | None:
