@@ -157,9 +157,9 @@ class Retriever:
         fused = rrf(rankings, s.rrf_k)
         candidates = _Candidates(self.store, list(fused), vector, cosine)
         if reading.boosts():  # the boosts read each candidate's date and outlet: all are read now, in one trip
-            fused = self._boost(reading, fused, candidates.every())
-            candidates = _Candidates(self.store, sorted(fused, key=lambda c: -fused[c]), vector, cosine,
-                                     candidates.every())
+            found = candidates.every()
+            fused = self._boost(reading, fused, found)
+            candidates = _Candidates(self.store, sorted(fused, key=lambda c: -fused[c]), vector, cosine, found)
         return candidates.prefix(k) if self.raw else self._present(candidates, k)
 
     def _boost(self, reading: "Reading", fused: dict[str, float], found: dict[str, Hit]) -> dict[str, float]:
@@ -215,7 +215,7 @@ class Retriever:
                 out = diversity.cap_per_article(merged, self.settings.per_article)
                 if len(out) >= k:
                     return out[:k]
-            if candidates.exhausted():
+            if len(ordered) < want:  # the ranking ran out
                 return out[:k]
             n, want = len(hits), want * 2
 
@@ -288,7 +288,6 @@ class _Candidates:
                  read: dict[str, Hit | None] | None = None):
         self.store, self.ids, self.vector, self.cosine = store, ids, vector, cosine
         self._read: dict[str, Hit | None] = dict(read or {})  # chunk id -> its hit, None when gone
-        self._end = 0  # how far into `ids` the last `prefix` read
 
     def _fetch(self, ids: list[str]) -> None:
         if missing := [c for c in ids if c not in self._read]:
@@ -309,12 +308,7 @@ class _Candidates:
             self._fetch(page)
             out += [h for c in page if (h := self._read[c]) is not None]
             start, want = start + len(page), n - len(out)
-        self._end = start
         return out
-
-    def exhausted(self) -> bool:
-        """Whether the last `prefix` reached the end of the ranking."""
-        return self._end >= len(self.ids)
 
 
 def _as_of(value: str | date | None) -> date | None:

@@ -290,16 +290,11 @@ class Store:
     def newest_date(self) -> str | None:
         return self._cached("newest_date", self._rows.newest_date)
 
-    def search(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
+    def nearest(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the `k` chunks nearest `vector`, best first; `hits` reads their texts."""
         self._refresh()
         # The chunk count is kept per version (counting 100,000 chunks took a quarter of a search);
         # an empty count is asked again, so chunks put without a new version are never missed.
-        size = self._cached("chunks", self._vectors.count) or None
-        return self._vectors.nearest(vector, k, where_of(where), size=size)
-
-    def nearest(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine) of the `k` chunks nearest `vector`, best first: `search` without reading texts."""
-        self._refresh()
         size = self._cached("chunks", self._vectors.count) or None
         return self._vectors.nearest_ids(vector, k, where_of(where), size=size)
 

@@ -1,7 +1,7 @@
 """The chunk side of an index: one Chroma collection of chunk vectors, texts and metadata.
 
 `Vectors` owns the Chroma client and collection: batched upserts and deletes, the chunk-id
-queries, paging through every chunk, `Hit`s for given ids or nearest to a vector, and
+queries, paging through every chunk, the ids nearest a vector and `Hit`s for given ids, and
 reopening the local client when another process has written (Chroma keeps its vector index
 in memory per process). Chroma's nested result lists become `Hit`s here and nowhere else;
 the metadata a chunk is stored with (`chunk_metadata`) is defined here too.
@@ -128,38 +128,26 @@ class Vectors:
 
     def nearest_ids(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, *,
                     size: int | None = None) -> list[tuple[str, float]]:
-        """(chunk id, cosine) of the `k` chunks closest to `vector`, without their texts (`hits` reads those).
+        """(chunk id, cosine) of the `k` chunks closest to `vector`, without their texts (`hits` reads those);
+        `size`, the collection's count when the caller knows it.
 
         A search fuses rankings of ids and reads the texts of only the few it returns: asking
         Chroma for 40 documents and metadata cost twice the nearest-neighbour query itself.
+        A chunk another process deleted after this one loaded its vector index is left out when
+        `hits` finds neither its document nor its metadata (readers never fail).
         """
-        result = self._query(vector, k, where, size, ["distances"])
-        return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
-
-    def nearest(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, *,
-                size: int | None = None) -> list[Hit]:
-        """The `k` chunks closest to `vector`; `size`, the collection's count when the caller knows it."""
-        result = self._query(vector, k, where, size, ["documents", "metadatas", "distances"])
-        # A chunk that another process deleted after this one loaded its vector index comes back
-        # with neither document nor metadata: it is gone, so it is no hit (readers never fail).
-        return [hit(doc, meta, cid, 1.0 - float(dist)) for cid, doc, meta, dist in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-            if doc is not None and meta is not None]
-
-    def _query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None, size: int | None,
-               include: list[str]) -> dict[str, Any]:
-        """Chroma's nearest-neighbour query, empty lists for an empty collection or k <= 0."""
         if k <= 0 or (self.collection.count() if size is None else size) == 0:
-            return {key: [[]] for key in ("ids", *include)}
+            return []
         collection = self.collection
         query = dict(query_embeddings=[np.asarray(vector, dtype=np.float32)], n_results=k, where=where or None,
-                     include=include)
+                     include=["distances"])
         try:
-            return collection.query(**query)
+            result = collection.query(**query)
         except Exception:
             if collection is self.collection:
                 raise
-            return self.collection.query(**query)  # another thread reopened Chroma under this query
+            result = self.collection.query(**query)  # another thread reopened Chroma under this query
+        return [(cid, 1.0 - float(dist)) for cid, dist in zip(result["ids"][0], result["distances"][0])]
 
 
 def where_of(f: Filter | None) -> dict[str, Any] | None:
