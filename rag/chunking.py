@@ -39,6 +39,27 @@ def chunk_id(article_id: str, start: int, end: int, text: str) -> str:
     return f"{article_id}@{start}-{end}-{digest}"
 
 
+_ID = re.compile(r"(?P<article>.+)@(?P<start>\d+)-(?P<end>\d+)-[0-9a-f]{12}")
+
+
+def chunk_of(cid: str, article_text: str) -> tuple[int, int] | None:
+    """The span `cid` names in `article_text`, when `cid` is the id of that text's chunk there
+    (`chunk_id` of the same article, span and text); None otherwise (another form of id, or the
+    article's text has changed since the chunk was stored)."""
+    m = _ID.fullmatch(cid)
+    if m is None:
+        return None
+    start, end = int(m["start"]), int(m["end"])
+    return (start, end) if end <= len(article_text) and chunk_id(m["article"], start, end,
+                                                                 article_text[start:end]) == cid else None
+
+
+def article_of(cid: str) -> str | None:
+    """The article id a chunk id of `chunk_id`'s form names; None for another form of id."""
+    m = _ID.fullmatch(cid)
+    return m["article"] if m else None
+
+
 def bounded_spans(text: str, start: int, end: int, max_tokens: int,
                   max_chars: int = MAX_CHUNK_CHARS) -> list[tuple[int, int]]:
     """`(start, end)` as it is, or, when longer than `max_chars`, cut into pieces of at most

@@ -37,6 +37,12 @@ the answerer's abstention threshold (`rag.extractive`) needs no re-tuning when t
 grows. `where` is a `rag.types.Filter` (outlets, article ids, a date range; `make_where`
 builds one from plain arguments); it applies to the dense and the keyword candidates alike.
 
+What a search costs: the query is embedded on a worker thread while this one reads the
+question, looks at the index's meta stamps once, ranks the keyword side and reads the vectors
+of its leading chunks (to score them by cosine); then one nearest-neighbour query (two when
+the question names an outlet or dates), and the passages are cut from the article rows kept
+in memory (`Store.hits`). Filters are decided on the article rows (`Store.matching`).
+
 >>> r = Retriever.open(".rag-index")                                  # doctest: +SKIP
 >>> [(h.title[:30], round(h.score, 2)) for h in r.search("North Korean troops", k=2)]  # doctest: +SKIP
 [('Ukraine questions captured Nor', 0.62), ('North Korea puts military in ', 0.41)]
@@ -45,6 +51,8 @@ builds one from plain arguments); it applies to the dense and the keyword candid
 from __future__ import annotations
 
 import math
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -59,7 +67,7 @@ from rag.embedding import Embedder, load_embedder
 from rag.fusion import rrf
 from rag.keyword import KeywordIndex
 from rag.errors import ConfigError, IndexMissingError, ModelMismatchError
-from rag.store import Store
+from rag.store import Store, cosines
 from rag.types import Filter, Hit
 
 __all__ = ["Hit", "Retriever", "Reading", "IndexMissingError", "make_where", "MODES"]
@@ -85,6 +93,8 @@ class Retriever:
         self.keyword = keyword or KeywordIndex(store, title_repeat=settings.title_repeat)
         self.today = today  # for relative time expressions; None: the newest article's date
         self.raw = raw  # the fused chunk ranking itself: no copy folding, chunk merging or per-article cap
+        self._executor: ThreadPoolExecutor | None = None  # embeds queries beside the rest of a search
+        self._executor_lock = threading.Lock()
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, *, config: Config | None = None,
@@ -113,10 +123,15 @@ class Retriever:
         if not query:
             return []
         k = k or self.k
-        vector = self.embedder.embed_query(query)
-        with self.store.reading():  # one look at the index for the whole search
-            reading = reading or self.read(query, as_of)
-            return self._search(query, vector, k, reading.where(where), reading)
+        # The query is embedded on another thread while this one reads the question, looks at the
+        # index and runs the keyword side, which need no vector (the model runs outside the GIL).
+        vector = self._pool().submit(self.embedder.embed_query, query)
+        try:
+            with self.store.reading():  # one look at the index for the whole search
+                reading = reading or self.read(query, as_of)
+                return self._search(query, vector, k, reading.where(where), reading)
+        finally:
+            vector.cancel()
 
     def read(self, query: str, as_of: str | date | None = None) -> "Reading":
         """What the retriever takes from `query` and `as_of`: the date range, outlets named, the prior."""
@@ -132,16 +147,33 @@ class Retriever:
         return Reading(as_of=day.isoformat() if day else None, time=rng, outlets=named,
                        latest=timeexpr.wants_latest(query), prior=prior)
 
-    def _search(self, query: str, vector: np.ndarray, k: int, where: Filter | None,
+    def _pool(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            with self._executor_lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rag-query")
+        return self._executor
+
+    def _search(self, query: str, vector: "np.ndarray | Future", k: int, where: Filter | None,
                 reading: "Reading | None" = None) -> list[Hit]:
         s = self.settings
         reading = reading or Reading()
         depth = max(s.depth, 4 * k)
         rankings: list[tuple[list[str], float]] = []
-        cosine: dict[str, float] = {}  # what the nearest-neighbour queries already scored
+        keyword: list[str] = []
+        if self.mode in ("keyword", "hybrid"):
+            allowed = self.store.matching(where)[0] if where else None
+            keyword = [cid for cid, _ in self.keyword.search(query, depth, allowed)]
+        # The keyword side's leading chunks are the ones it may bring into the passages shown; their
+        # vectors (to score them by cosine) and article rows are read on another thread, beside the
+        # embedding and the nearest-neighbour query.
+        lead = keyword[:2 * k + 2] if self.mode == "hybrid" else []
+        stored = self._pool().submit(self.store.within(self.store.vectors), lead, articles=True) if lead else None
+        vector = vector.result() if isinstance(vector, Future) else vector
+        cosine: dict[str, float] = {}  # chunk id -> cosine, as far as known
         if (soft := reading.soft_filter(where)) and s.named_weight > 0:  # the named outlet's / dates' own best chunks
             if self.mode == "keyword":
-                ids = [cid for cid, _ in self.keyword.search(query, depth, self.store.chunk_ids_matching(soft))]
+                ids = [cid for cid, _ in self.keyword.search(query, depth, self.store.matching(soft)[0])]
             else:
                 named = self.store.nearest(vector, depth, soft)
                 cosine.update(named)
@@ -151,9 +183,10 @@ class Retriever:
             dense = self.store.nearest(vector, depth, where)
             cosine.update(dense)
             rankings.append(([cid for cid, _ in dense], s.dense_weight))
-        if self.mode in ("keyword", "hybrid"):
-            allowed = self.store.chunk_ids_matching(where) if where else None
-            rankings.append(([cid for cid, _ in self.keyword.search(query, depth, allowed)], s.keyword_weight))
+        if keyword:
+            rankings.append((keyword, s.keyword_weight))
+        if stored is not None:
+            cosine.update(cosines(stored.result(), vector))
         fused = rrf(rankings, s.rrf_k)
         candidates = _Candidates(self.store, list(fused), vector, cosine)
         if reading.boosts():  # the boosts read each candidate's date and outlet: all are read now, in one trip

@@ -128,3 +128,17 @@ def test_cli_search_takes_a_retrieval_mode(engine, capsys, monkeypatch):
                          "-k", "1"]) == 0
         assert "Lindqvist" in capsys.readouterr().out
     assert np.isfinite(engine.search("volcano", k=1)[0].score)
+
+
+def test_the_top_scores_are_what_a_stable_sort_of_every_score_gives():
+    """`top` skips the full sort; ties (many chunks score alike) must keep the same order as the sort."""
+    import numpy as np
+
+    from rag.keyword import top
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        scores = rng.integers(0, 5, int(rng.integers(1, 200))).astype(np.float32) * 0.5
+        k = int(rng.integers(1, 40))
+        expected = [i for i in np.argsort(-scores, kind="stable")[:k] if scores[i] > 0]
+        assert top(scores, k).tolist() == expected

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from rag.store import Store
+from rag.store.vectors import where_of
+from rag.retriever import make_where
+from rag.types import Filter
 from tests.chroma_server import chroma_cli, chroma_server
 from tests.test_speed_chroma_server import make_engine
 
@@ -123,16 +128,52 @@ def wide(engine, tmp_path):
     return engine
 
 
-def test_a_search_reads_only_the_texts_it_returns(wide):
-    """A search ranks ids, then reads the texts of the leading candidates only: not its 30-deep rankings."""
+def test_a_search_reads_no_chunk_text_from_chroma(wide):
+    """A search ranks ids; the texts of the few it returns are cut from the article rows kept in memory."""
     engine = wide
     engine.search("volcano evacuation", k=2)  # the keyword index is built from every text once
     assert engine.stats().chunks > 30
     reads = _texts_read(engine.store)
-    for q in ("Who was elected mayor?", "How many residents were evacuated?", "fishermen rescued at sea"):
-        reads.clear()  # questions that name no date nor outlet: no boost needs every candidate's metadata
+    for q in QUESTIONS:
+        reads.clear()
         assert engine.search(q, k=2)
-        assert sum(reads) <= 2 * 2 + 2, f"{q!r} read {sum(reads)} chunk texts for 2 hits: {reads}"
+        assert sum(reads) == 0, f"{q!r} read {sum(reads)} chunk texts from Chroma: {reads}"
+
+
+def test_hits_cut_from_the_article_rows_are_the_hits_chroma_holds(wide):
+    store, v = wide.store, wide.embedder.embed_query("harbour ferry budget")
+    ids = sorted(store.all_chunk_ids())
+    mine, chromas = store.hits(ids, v), store._vectors.hits(ids, v)
+    assert len(mine) == len(ids) > 30
+    assert [replace(h, score=0) for h in mine] == [replace(h, score=0) for h in chromas]
+    assert [h.score for h in mine] == pytest.approx([h.score for h in chromas], abs=1e-6)
+
+
+def test_a_chunk_whose_article_row_no_longer_matches_is_read_from_chroma(wide):
+    """Another process re-ingesting the article this moment: the row's text is not the chunk's any more."""
+    store = wide.store
+    cid = sorted(store.all_chunk_ids())[0]
+    before = store.hits([cid])[0]
+    a = store.article(before.article_id)
+    store._rows.commit_many([(replace(a, text="changed " + a.text), store.chunk_counts()[a.id])], "another-writer")
+    assert store.article(a.id).text.startswith("changed ")
+    assert store.hits([cid]) == [before]  # Chroma's copy of the chunk, not a slice of the changed text
+
+
+@pytest.mark.parametrize("where", [Filter(since="2024-03-05"), Filter(source=("Harbour Wire",)),
+                                   Filter(until="2024-03-03"), Filter(article_id=("brief-07", "brief-11")),
+                                   Filter(source=("Harbour Wire",), since="2024-03-10", until="2024-03-20"),
+                                   Filter(source=("No Such Outlet",))])
+def test_a_filtered_search_finds_what_chromas_own_filter_finds(wide, where):
+    """Filters are decided on the article rows: a broad one on a deeper unfiltered ranking, a narrow one
+    by Chroma on the allowed article ids; either way the chunks found are those Chroma's filter finds."""
+    store, v = wide.store, wide.embedder.embed_query("council harbour ferry volcano")
+    mine = store.nearest(v, 8, where)
+    chromas = store._vectors.nearest_ids(v, 8, where_of(where))
+    assert [s for _, s in mine] == pytest.approx([s for _, s in chromas], abs=1e-6)
+    last = min((s for _, s in chromas), default=0)  # chunks tied at the last place may come in either order
+    assert {c for c, s in mine if s > last + 1e-6} == {c for c, s in chromas if s > last + 1e-6}
+    assert len(mine) == len(chromas) and (mine or where.source == ("No Such Outlet",))
 
 
 def test_reading_candidates_page_by_page_gives_what_reading_them_all_gives(wide, monkeypatch):
@@ -149,3 +190,25 @@ def test_reading_candidates_page_by_page_gives_what_reading_them_all_gives(wide,
     monkeypatch.setattr(retriever._Candidates, "prefix", eager)
     for (q, k), hits in lazy.items():
         assert engine.search(q, k=k) == hits, q
+
+
+def test_a_narrow_filter_sees_the_chunks_of_a_later_write(wide, corpus):
+    """The allowed chunks' vectors are kept per filter until a write; then the new chunks are searched."""
+    engine, only = wide, make_where(article_id="volcano")
+    allowed, chunks = engine.store.matching(only)
+    assert allowed == {"volcano"} and chunks * 20 < engine.stats().chunks  # narrow: searched exactly
+    first = engine.search("ferry pilot Oskar Lunde", k=1, where=only)
+    assert first and "Oskar Lunde" not in first[0].text
+    f = corpus / "volcano.txt"
+    f.write_text(f.read_text().replace("two fishermen", "two fishermen and a ferry pilot named Oskar Lunde"))
+    engine.ingest([corpus])
+    assert "Oskar Lunde" in engine.search("ferry pilot Oskar Lunde", k=1, where=only)[0].text
+
+
+def test_a_failing_query_embedding_fails_the_search_with_its_own_error(engine, monkeypatch):
+    """The query is embedded on a worker thread; what goes wrong there reaches the caller as it was."""
+    def broken(text):
+        raise RuntimeError("the model could not be run")
+    monkeypatch.setattr(engine.retriever.embedder, "embed_query", broken)
+    with pytest.raises(RuntimeError, match="could not be run"):
+        engine.search("volcano evacuation", k=2)

@@ -7,7 +7,7 @@ import pytest
 
 from rag.articles import Article
 from rag.store.chroma_rows import ChromaRows
-from rag.store.rows import SqliteRows
+from rag.store.rows import SqliteRows, duplicate_groups
 
 
 @pytest.fixture(params=["sqlite", "chroma"])
@@ -38,19 +38,21 @@ def test_rows_contract(rows):
     assert rows.pending() == set()
     assert rows.manifest() == {x.id: (x.content_hash, x.origin) for x in (a, b, c)}
     assert rows.article("b") == b and rows.article("missing") is None
-    assert rows.sources() == ["Daily", "Wire"] and rows.count() == 3 and rows.chunk_counts() == {"a": 2, "b": 1, "c": 3}
-    assert rows.newest_date() == "2025-01-14"
+    assert rows.articles(["c", "missing", "a"]) == {"c": c, "a": a}  # one read for several, absent ones left out
+    assert rows.listing() == [("a", "2024-05-01", "Wire", 2, "a"), ("b", "2025-01-14", "Daily", 1, "a"),
+                              ("c", None, None, 3, "c")]
+    assert rows.count() == 3 and rows.chunk_counts() == {"a": 2, "b": 1, "c": 3}
     assert [r[0] for r in rows.signatures()] == ["a", "b", "c"]
     assert np.array_equal(rows.signatures()[1][1], _sig(2))
-    groups = rows.duplicate_groups(["a", "b", "c"])
+    groups = duplicate_groups(rows.listing())
     assert groups["a"] == groups["b"] == ("a", ("Wire", "Daily"))  # the canonical copy's outlet first
     assert groups["c"] == ("c", ())
     assert rows.metas(("written", "missing")) == {"written": "stamp-1"}
     version = rows.meta("chunks_version")
     rows.remove("a", "stamp-2")  # its copy b becomes the canonical one
     assert rows.meta("chunks_version") != version and rows.meta("written") == "stamp-2"
-    assert rows.duplicate_groups(["b"])["b"] == ("b", ("Daily",))
-    assert rows.count() == 2 and rows.newest_date() == "2025-01-14"
+    assert duplicate_groups(rows.listing())["b"] == ("b", ("Daily",))
+    assert rows.count() == 2 and [a.id for a in rows.listing()] == ["b", "c"]
     rows.set_meta("embedder", '{"name": "m"}')
     assert rows.meta("embedder") == '{"name": "m"}'
     rows.clear("stamp-3")

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from rag.articles import Article
-from rag.store.rows import DuplicateGroups, details, from_details, group_sources
+from rag.store.rows import Listed, details, from_details
 
 _PLACEHOLDER = [1.0]  # Chroma wants a vector per record; article rows are only ever fetched by id or kind
 
@@ -118,17 +118,26 @@ class ChromaRows:
     def chunk_counts(self) -> dict[str, int]:
         return {m["article_id"]: int(m["chunks"]) for m in self._articles()}
 
-    def article(self, article_id: str) -> Article | None:
-        got = self._c.get(ids=[f"article:{article_id}"], include=["metadatas", "documents"])
-        if not got["ids"]:
-            return None
-        m = got["metadatas"][0]
-        return Article(id=article_id, title=m["title"], text=got["documents"][0], date=m.get("date"),
-                       source=m.get("source"), url=m.get("url"), author=m.get("author"), origin=m["origin"],
-                       **from_details(m.get("details")))
+    def listing(self) -> list[Listed]:
+        canon = {m["article_id"]: m["canonical"] for m in self._all({"kind": "signature"}, ["metadatas"])["metadatas"]}
+        return sorted(Listed(m["article_id"], m.get("date"), m.get("source"), int(m["chunks"]),
+                             canon.get(m["article_id"])) for m in self._articles())
 
-    def sources(self) -> list[str]:
-        return sorted({m["source"] for m in self._articles() if m.get("source")})
+    def article(self, article_id: str) -> Article | None:
+        return self.articles([article_id]).get(article_id)
+
+    def articles(self, ids: list[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
+        step = self._client.get_max_batch_size()
+        for i in range(0, len(ids), step):
+            got = self._c.get(ids=[f"article:{a}" for a in ids[i:i + step]], include=["metadatas", "documents"])
+            for m, text in zip(got["metadatas"], got["documents"]):
+                if m is None or text is None:
+                    continue
+                out[m["article_id"]] = Article(id=m["article_id"], title=m["title"], text=text, date=m.get("date"),
+                                               source=m.get("source"), url=m.get("url"), author=m.get("author"),
+                                               origin=m["origin"], **from_details(m.get("details")))
+        return out
 
     def count(self) -> int:
         return len(self._all({"kind": "article"}, [])["ids"])
@@ -138,29 +147,6 @@ class ChromaRows:
         rows = [(m["article_id"], np.frombuffer(base64.b64decode(d), dtype=np.uint64), m["canonical"])
                 for m, d in zip(got["metadatas"], got["documents"])]
         return sorted(rows, key=lambda r: r[0])
-
-    def _metas(self, ids: list[str]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        step = self._client.get_max_batch_size()
-        for i in range(0, len(ids), step):
-            out.extend(m for m in self._c.get(ids=ids[i:i + step], include=["metadatas"])["metadatas"] if m)
-        return out
-
-    def duplicate_groups(self, ids: list[str]) -> DuplicateGroups:
-        canon = {m["article_id"]: m["canonical"] for m in self._metas([f"signature:{i}" for i in ids])}
-        groups = sorted(set(canon.values()))
-        members_sig = self._all({"$and": [{"kind": "signature"}, {"canonical": {"$in": groups}}]},
-                                ["metadatas"])["metadatas"] if groups else []
-        rows = {m["article_id"]: m for m in self._metas([f"article:{m['article_id']}" for m in members_sig])}
-        members = [(s["canonical"], s["article_id"]) for s in members_sig if s["article_id"] in rows]
-        # as in SQL: the canonical first, then by date (none first), then by id
-        members.sort(key=lambda cm: (cm[1] != cm[0], rows[cm[1]].get("date") is not None,
-                                     rows[cm[1]].get("date") or "", cm[1]))
-        own = {m["article_id"]: m.get("source") for m in self._metas([f"article:{i}" for i in ids])}
-        return group_sources(ids, canon, [(c, rows[a].get("source")) for c, a in members], own)
-
-    def newest_date(self) -> str | None:
-        return max((m["date"] for m in self._articles() if m.get("date")), default=None)
 
     def meta(self, key: str) -> str | None:
         return self.metas((key,)).get(key)

@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 
 from rag.articles import Article
 from rag.errors import DiskFullError, IndexDamagedError, IndexReadOnlyError  # noqa: F401  (raised here)
+from rag.chunking import article_of
 from rag.store import Store
 
 
@@ -74,8 +75,8 @@ class Repair:
         return "; ".join(out)
 
 
-def _article_of(chunk_id: str) -> str:
-    return chunk_id.rsplit("@", 1)[0]  # ids are "<article id>@<start>-<end>-<digest>" (rag.chunking.chunk_id)
+def _article_of(cid: str) -> str:
+    return article_of(cid) or cid.rsplit("@", 1)[0]  # ids of another form: what precedes the last "@"
 
 
 def check(store: Store) -> Disagreement:

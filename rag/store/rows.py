@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol, Sequence
 
 import numpy as np
 
@@ -39,9 +39,6 @@ create index if not exists signatures_canonical on signatures (canonical);
 DuplicateGroups = dict[str, tuple[str, tuple[str, ...]]]
 
 
-DuplicateGroups = dict[str, tuple[str, tuple[str, ...]]]
-
-
 class Rows(Protocol):
     """What the store needs of a row backend; `SqliteRows` and `ChromaRows` both keep it."""
 
@@ -53,28 +50,42 @@ class Rows(Protocol):
     def clear(self, stamp: str) -> None: ...
     def manifest(self) -> dict[str, tuple[str, str]]: ...
     def chunk_counts(self) -> dict[str, int]: ...
+    def listing(self) -> list[Listed]: ...
     def article(self, article_id: str) -> Article | None: ...
-    def sources(self) -> list[str]: ...
+    def articles(self, ids: list[str]) -> dict[str, Article]: ...
     def count(self) -> int: ...
     def signatures(self) -> list[tuple[str, np.ndarray, str]]: ...
-    def duplicate_groups(self, ids: list[str]) -> DuplicateGroups: ...
-    def newest_date(self) -> str | None: ...
     def meta(self, key: str) -> str | None: ...
     def metas(self, keys: Sequence[str]) -> dict[str, str]: ...
     def set_meta(self, key: str, value: str) -> None: ...
 
 
-def group_sources(ids: list[str], canon: dict[str, str], members: list[tuple[str, str | None]],
-                   own: dict[str, str | None]) -> DuplicateGroups:
-    """The result of `duplicate_groups` from its rows; `members` are (canonical, source), canonical's first."""
-    sources: dict[str, list[str]] = {}
-    for c, src in members:
-        if src and src not in sources.setdefault(c, []):
-            sources[c].append(src)
+class Listed(NamedTuple):
+    """One article as the read path needs it: what a filter is decided on, and its copy group."""
+
+    id: str
+    date: str | None
+    source: str | None
+    chunks: int
+    canonical: str | None  # the article it copies (itself when none); None when it has no signature
+
+
+def duplicate_groups(listing: Sequence[Listed]) -> DuplicateGroups:
+    """article id -> (its canonical id, the outlets of every copy in its group: the canonical
+    copy's first, then by date, undated first, then by id) for every listed article; an article
+    whose group names no outlet keeps its own (none)."""
+    members: dict[str, list[Listed]] = {}
+    for a in listing:
+        if a.canonical is not None:
+            members.setdefault(a.canonical, []).append(a)
+    sources: dict[str, tuple[str, ...]] = {}
+    for c, group in members.items():
+        group.sort(key=lambda a: (a.id != c, a.date is not None, a.date or "", a.id))
+        sources[c] = tuple(dict.fromkeys(a.source for a in group if a.source))
     out = {}
-    for aid in ids:
-        c = canon.get(aid, aid)
-        out[aid] = (c, tuple(sources.get(c) or ([own[aid]] if own.get(aid) else [])))
+    for a in listing:
+        c = a.canonical or a.id
+        out[a.id] = (c, sources.get(c) or ((a.source,) if a.source else ()))
     return out
 
 
@@ -165,16 +176,26 @@ class SqliteRows:
         with self._db() as db:
             return dict(db.execute("select id, chunks from articles").fetchall())
 
-    def article(self, article_id: str) -> Article | None:
+    def listing(self) -> list[Listed]:
+        """Every article's `Listed` row, by id (one query: the read path keeps it per version)."""
         with self._db() as db:
-            r = db.execute("select id, title, text, date, source, url, author, origin, details from articles "
-                           "where id = ?", (article_id,)).fetchone()
-        return Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5], author=r[6],
-                       origin=r[7], **from_details(r[8])) if r else None
+            rows = db.execute("select a.id, a.date, a.source, a.chunks, s.canonical from articles a "
+                              "left join signatures s on s.id = a.id order by a.id").fetchall()
+        return [Listed(*r) for r in rows]
 
-    def sources(self) -> list[str]:
+    def article(self, article_id: str) -> Article | None:
+        return self.articles([article_id]).get(article_id)
+
+    def articles(self, ids: list[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
         with self._db() as db:
-            return [r[0] for r in db.execute("select distinct source from articles where source is not null order by 1")]
+            for i in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+                group = ids[i:i + 500]
+                rows = db.execute("select id, title, text, date, source, url, author, origin, details from articles "
+                                  f"where id in ({','.join('?' * len(group))})", group).fetchall()
+                out.update((r[0], Article(id=r[0], title=r[1], text=r[2], date=r[3], source=r[4], url=r[5],
+                                          author=r[6], origin=r[7], **from_details(r[8]))) for r in rows)
+        return out
 
     def count(self) -> int:
         with self._db() as db:
@@ -184,22 +205,6 @@ class SqliteRows:
         with self._db() as db:
             rows = db.execute("select id, signature, canonical from signatures order by id").fetchall()
         return [(r[0], np.frombuffer(r[1], dtype=np.uint64), r[2]) for r in rows]
-
-    def duplicate_groups(self, ids: list[str]) -> DuplicateGroups:
-        marks = ",".join("?" * len(ids))
-        with self._db() as db:
-            canon = dict(db.execute(f"select id, canonical from signatures where id in ({marks})", ids).fetchall())
-            groups = sorted(set(canon.values()))
-            gm = ",".join("?" * len(groups))
-            members = db.execute(
-                f"select s.canonical, a.source, s.id = s.canonical from signatures s join articles a on a.id = s.id "
-                f"where s.canonical in ({gm}) order by 3 desc, a.date, s.id", groups).fetchall() if groups else []
-            own = dict(db.execute(f"select id, source from articles where id in ({marks})", ids).fetchall())
-        return group_sources(ids, canon, [(c, src) for c, src, _ in members], own)
-
-    def newest_date(self) -> str | None:
-        with self._db() as db:
-            return db.execute("select max(date) from articles").fetchone()[0]
 
     def meta(self, key: str) -> str | None:
         with self._db() as db:

@@ -84,17 +84,14 @@ class Vectors:
         """The chunk ids of the given articles."""
         ids: set[str] = set()
         for group in batches(list(article_ids), 500):  # keeps each filter small
-            where = {"article_id": group[0]} if len(group) == 1 else {"article_id": {"$in": list(group)}}
-            ids.update(self.collection.get(where=where, include=[])["ids"])
+            ids.update(self.collection.get(where=where_of(Filter(article_id=tuple(group))), include=[])["ids"])
         return ids
 
     def _pages(self, include: list[str], step: int) -> Iterator[dict[str, Any]]:
         for offset in range(0, self.collection.count(), step):
             yield self.collection.get(include=include, limit=step, offset=offset)
 
-    def all_ids(self, where: dict[str, Any] | None = None) -> set[str]:
-        if where:
-            return set(self.collection.get(where=where, include=[])["ids"])
+    def all_ids(self) -> set[str]:
         return {cid for got in self._pages([], 10_000) for cid in got["ids"]}
 
     def all(self) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -107,23 +104,35 @@ class Vectors:
 
         `known`: chunk id -> cosine already known (from `nearest_ids`); only the others need their vector read.
         """
-        known = known or {}
+        known = dict(known or {})
         scored = vector is not None and any(cid not in known for cid in chunk_ids)
         include = ["documents", "metadatas"] + (["embeddings"] if scored else [])
         got = self.collection.get(ids=list(chunk_ids), include=include)
         rows = {cid: i for i, cid in enumerate(got["ids"])}
-        norm = float(np.linalg.norm(vector)) if scored else 1.0
+        if scored:
+            known.update(cosines({c: np.asarray(got["embeddings"][i], dtype=np.float32) for c, i in rows.items()
+                                  if c not in known and got["embeddings"][i] is not None}, vector))
         out = []
         for cid in chunk_ids:
             if (i := rows.get(cid)) is None or got["documents"][i] is None or got["metadatas"][i] is None:
                 continue  # deleted since it was found
-            score = known.get(cid)
-            if score is None:
-                score = 0.0
-                if scored:
-                    e = np.asarray(got["embeddings"][i], dtype=np.float32)
-                    score = float(e @ vector / ((np.linalg.norm(e) * norm) or 1.0))
-            out.append(hit(got["documents"][i], got["metadatas"][i], cid, score))
+            out.append(hit(got["documents"][i], got["metadatas"][i], cid, known.get(cid, 0.0)))
+        return out
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """chunk id -> its stored vector, for the ids still stored (one read)."""
+        if not chunk_ids:
+            return {}
+        got = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], got["embeddings"])
+                if e is not None}
+
+    def of_articles(self, article_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """chunk id -> stored vector of every chunk of these articles."""
+        out: dict[str, np.ndarray] = {}
+        for group in batches(list(article_ids), 500):  # keeps each filter small
+            got = self.collection.get(where=where_of(Filter(article_id=tuple(group))), include=["embeddings"])
+            out.update((c, np.asarray(e, dtype=np.float32)) for c, e in zip(got["ids"], got["embeddings"]))
         return out
 
     def nearest_ids(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None, *,
@@ -186,3 +195,14 @@ def hit(document: str, meta: dict[str, Any], chunk_id: str, score: float) -> Hit
     return Hit(text=document, score=float(score), article_id=meta["article_id"], chunk_id=chunk_id,
                title=meta.get("title", ""), date=meta.get("date"), source=meta.get("source"),
                url=meta.get("url"), span=(int(meta["start"]), int(meta["end"])))
+
+
+def cosines(vectors: Mapping[str, np.ndarray], query: np.ndarray) -> dict[str, float]:
+    """chunk id -> cosine similarity of its vector with `query`."""
+    if not vectors:
+        return {}
+    ids = list(vectors)
+    m = np.stack([vectors[c] for c in ids]).astype(np.float32, copy=False)
+    q = np.asarray(query, dtype=np.float32)
+    scores = m @ q / (np.linalg.norm(m, axis=1) * np.linalg.norm(q) + 1e-12)
+    return dict(zip(ids, map(float, scores)))
