@@ -185,8 +185,8 @@ class Retriever:
             rankings.append(([cid for cid, _ in dense], s.dense_weight))
         if keyword:
             rankings.append((keyword, s.keyword_weight))
-        if stored is not None:
-            cosine.update(cosines(stored.result(), vector))
+        if stored is not None:  # the nearest-neighbour queries' own figures stand where both have one
+            cosine = {**cosines(stored.result(), vector), **cosine}
         fused = rrf(rankings, s.rrf_k)
         candidates = _Candidates(self.store, list(fused), vector, cosine)
         if reading.boosts():  # the boosts read each candidate's date and outlet: all are read now, in one trip

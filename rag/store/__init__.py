@@ -3,7 +3,14 @@
 An index directory holds `chroma/` (a `PersistentClient`, one collection per index) and
 `articles.sqlite3` (the cleaned text and metadata of every article, its content hash,
 its MinHash signature, and which embedding model built the index). Chroma's nested result
-lists are turned into `Hit`s here and nowhere else.
+lists are turned into `Hit`s in this package and nowhere else.
+
+What a search reads (`nearest`, `hits`, `matching`, `duplicate_groups`): one nearest-neighbour
+query; the texts of the passages it returns are cut from their article rows (kept in memory
+with the articles read lately; a chunk id carries its article, span and digest, so a row
+that no longer matches is noticed and the chunk read from Chroma); every article's date,
+outlet, chunk count and copy group are read once per `chunks_version` (`Listed`), and
+filters, copy groups, outlets and the newest date are decided from that in memory.
 
 Every row-level operation (articles, pending marks, signatures, meta) goes through a rows
 object: `SqliteRows` (local SQLite, the default) or, with a Chroma server (`chroma_url`),
