@@ -362,12 +362,14 @@ def _conflict(f: Frame, doc, c, article_low: str = "") -> tuple[str | None, str]
         for n in focus_nouns:
             mods = [m for m in _noun_phrase(n) if m.i < n.i and m.ent_type_ in ("NORP", "GPE")]
             if any(m.lower_ in wanted for m in mods):
-                return None, ""
+                groups = []  # the group asked about is there; the names of the question are still checked below
+                break
             ent = next((e for e in doc.ents if e.label_ in ("NORP", "GPE") and mods and e.start <= mods[-1].i < e.end), None)
             if ent is not None:
                 groups.append(ent.text)
-        if not focus_nouns and not any(m in text_low for m in wanted):
-            groups = [e.text for e in doc.ents if e.label_ == "NORP"]
+        else:
+            if not focus_nouns and not any(m in text_low for m in wanted):
+                groups = [e.text for e in doc.ents if e.label_ == "NORP"]
         if groups:
             return "group", groups[0]
     for text, label in f.entities:
