@@ -96,6 +96,9 @@ class Frame:
     # what narrows the question beyond its focus: the verb's lemma and what hangs on the verb or the focus by a
     # preposition ("stationed", "in Kursk"), as lemmas or names; the phrase that answers must hold them
     constraints: tuple[str, ...] = ()
+    # the named doer of the question's verb ("Kim Jong Un" in "How did Kim Jong Un respond?", "Lee" in "How many
+    # votes did Lee get?"): a sentence whose own subject is another name is about someone else
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +176,43 @@ def frame(question: str, doc) -> Frame:
     nouns = tuple(t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and not t.ent_type_
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
-                 modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok))
+                 modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok),
+                 None if kind == "yesno" else _actor(doc))
+
+
+_ACTOR_LABELS = ("PERSON", "ORG")
+
+
+def _actor(doc) -> str | None:
+    """The name that does what a wh-question asks about: the subject of a verb ("How did Kim Jong Un respond?"),
+    or the name right after the question's auxiliary where the small parser misreads the verb ("How many votes
+    did Lee Cheuk-yan get?")."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_.lower() in SAY:  # "where did NASA say it would go": NASA is the source, not the doer
+        return None
+    for e in doc.ents:
+        if e.label_ not in _ACTOR_LABELS:
+            continue
+        if e.root.dep_ in ("nsubj", "nsubjpass") and e.root.head.i == root.i and root.lemma_.lower() not in ("be", "have", "do"):
+            return e.text
+        if e.start > 0 and doc[e.start - 1].lower_ in YES_NO and doc[e.start - 1].head.i in (root.i, doc[e.start - 1].i) \
+                and any(t.lower_ in _WH_WORDS for t in doc[:e.start - 1]):
+            return e.text
+    return None
+
+
+def _subjects(doc, main_only: bool = True) -> list[str]:
+    """The names that are subjects of the sentence's main verbs (its root and the verbs joined to it), or of any
+    verb."""
+    main = {t.i for t in doc if t.dep_ == "ROOT"}
+    main |= {t.i for t in doc if t.dep_ == "conj" and t.head.i in main and t.pos_ in ("VERB", "AUX")}
+    out = []
+    for t in doc:
+        if t.dep_ in ("nsubj", "nsubjpass") and (t.head.i in main or not main_only):
+            ent = next((e for e in doc.ents if e.start <= t.i < e.end), None)
+            if ent is not None and ent.label_ in _ACTOR_LABELS and ent.text not in out:
+                out.append(ent.text)
+    return out
 
 
 _LIGHT_VERBS = frozenset("be have do say happen take make get go come give report".split())
@@ -355,6 +394,10 @@ def _conflict(f: Frame, doc, c, article_low: str = "") -> tuple[str | None, str]
             if speakers:
                 return "speaker", speakers[0]
             return "speaker", ""
+    if f.actor and not f.speaker and not any(_same(s, f.actor) for s in _subjects(doc, main_only=False)):
+        others = [s for s in _subjects(doc) + _speakers(doc) if not _same(s, f.actor)]
+        if others:
+            return "actor", others[0]
     if f.modifiers:
         wanted = set(f.modifiers)
         focus_nouns = [t for t in doc if f.focus and _kin(t.lemma_.lower(), f.focus)]
@@ -500,6 +543,8 @@ def near_miss(question: str, f: Frame, hits: Sequence[Hit], readings: list[Readi
     if r.conflict == "speaker":
         said = f"The articles quote {r.said} [1], not {f.speaker}." if r.said else \
             f"The articles do not quote {f.speaker}; the nearest sentence is [1]."
+    elif r.conflict == "actor":
+        said = f"The nearest sentence [1] is about {r.said}, not {f.actor}."
     elif r.conflict == "counted":
         said = f"The articles count {r.said}{what} [1], not {_plural(f.focus or 'them')}."
     elif r.conflict == "group":
@@ -769,7 +814,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
         if got is not None:
             return got
     valid = [r for r in readings if r.conflict is None and r.score >= threshold]
-    if f.labels and valid and not any(r.phrase for r in valid) and any(r.conflict for r in readings):
+    if f.labels and valid and not any(r.phrase for r in valid) and any(r.conflict not in (None, "actor") for r in readings):
         valid = []  # nothing of the kind asked for, and the near misses are closer: say what they say
     if not valid:
         return near_miss(question, f, hits, wider(), threshold, name) or cannot_answer(question, hits, name)
