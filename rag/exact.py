@@ -127,6 +127,8 @@ def frame(question: str, doc) -> Frame:
     kind = info.kind
     if first in YES_NO and not _WH.search(" ".join(t.lower_ for t in tokens[:3])):
         kind = "yesno"
+    elif kind == "other" and _fronted_yes_no(doc):  # "At The Onion, do they write the headline first?"
+        kind = "yesno"
     labels = LABELS.get(kind, ())
     if kind == "number":  # "how long" is a time; "how much", "how far", "how big" are amounts
         if re.search(r"\bhow (long|often)\b", low):
@@ -162,7 +164,8 @@ def frame(question: str, doc) -> Frame:
             speaker = ent.text if ent is not None else (subj.text if subj.pos_ == "PROPN" else None)
     entities = tuple((e.text, e.label_) for e in doc.ents if e.label_ in NAMED)
     numbers = tuple(e.text for e in doc.ents if e.label_ in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"))
-    negated = any(t.dep_ == "neg" for t in doc)
+    # the question's own verb negated ("Did X not go?"), not a clause inside it ("the ants that were not infected")
+    negated = any(t.dep_ == "neg" and t.head.dep_ == "ROOT" for t in doc)
     compare = None
     if kind == "yesno" and re.search(r"\bboth\b", low):
         compare = "both"
@@ -213,6 +216,17 @@ def _subjects(doc, main_only: bool = True) -> list[str]:
             if ent is not None and ent.label_ in _ACTOR_LABELS and ent.text not in out:
                 out.append(ent.text)
     return out
+
+
+def _fronted_yes_no(doc) -> bool:
+    """A yes/no question after a fronted phrase set off by a comma: its main clause opens with an auxiliary."""
+    for t in doc:
+        if t.lower_ in _WH_WORDS:
+            return False
+        if t.text == ",":
+            nxt = doc[t.i + 1] if t.i + 1 < len(doc) else None
+            return nxt is not None and nxt.lower_ in YES_NO and nxt.pos_ == "AUX"
+    return False
 
 
 _LIGHT_VERBS = frozenset("be have do say happen take make get go come give report".split())
@@ -434,6 +448,8 @@ def _kin(a: str, b: str) -> bool:
 def _mentioned(name: str, text_low: str) -> bool:
     words = [w for w in re.findall(r"\w+", name.lower()) if len(w) > 2 and w not in ("the",)]
     if not words:
+        return True
+    if len(words) > 1 and ".".join(w[0] for w in words) + "." in text_low:  # "United States" / "U.S."
         return True
     stems = [stem(w)[:4] for w in words]  # "Greece" / "Greeks", "America" / "American"
     return any(s in text_low for s in stems)
@@ -675,7 +691,8 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
                 return Answer(question, f"No: {other.text} [1].", cite(other), tuple(hits), name)
             continue
         negated = any(t.dep_ == "neg" or t.lower_ in _NEGATION for t in doc
-                      if t.head.lemma_.lower() == (f.verb or "") or t.head.dep_ == "ROOT")
+                      if t.head.lemma_.lower() == (f.verb or "") or t.head.dep_ == "ROOT") or \
+            any(t.lower_ == "without" and any(c.lemma_.lower() == f.verb for c in t.children) for t in doc)  # "without injuring"
         if negated != f.negated:
             return Answer(question, "No [1]", cite(), tuple(hits), name)
         return Answer(question, "Yes [1]", cite(), tuple(hits), name)
