@@ -692,7 +692,8 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
             continue
         negated = any(t.dep_ == "neg" or t.lower_ in _NEGATION for t in doc
                       if t.head.lemma_.lower() == (f.verb or "") or t.head.dep_ == "ROOT") or \
-            any(t.lower_ == "without" and any(c.lemma_.lower() == f.verb for c in t.children) for t in doc)  # "without injuring"
+            any(t.lower_ == "without" and any(c.lemma_.lower() in {f.verb, *content} for c in t.children)
+                for t in doc)  # "without injuring" for "did it injure"
         if negated != f.negated:
             return Answer(question, "No [1]", cite(), tuple(hits), name)
         return Answer(question, "Yes [1]", cite(), tuple(hits), name)
