@@ -189,3 +189,42 @@ def test_a_figure_of_another_thing_or_event_is_refused_saying_what_it_counts(tmp
     assert e.ask("How many people were killed in the Harlow bridge collapse?").text == "40 [1]"
     stampede = e.ask("How many people were killed in the Harlow stampede?")
     assert stampede.abstained and "stampede" in stampede.text
+
+
+def test_a_place_the_articles_never_name_is_refused_even_when_the_group_matches(tmp_path, real_embedder):
+    """The sentence counts the Norwegian divers asked about, but in Tromsø; the question names another region."""
+    text = ("About 140 Norwegian divers have been sent to the Tromsø coast to search for the missing trawler. "
+            "The trawler lost radio contact on Tuesday night.")
+    e = _news_engine(tmp_path, real_embedder, "Divers search for missing trawler", text, "trawler")
+    assert e.ask("How many Norwegian divers were sent to the Tromsø coast?").text == "About 140 [1]"
+    other = e.ask("How many Norwegian divers were sent to Norway's Finnmark region?")
+    assert other.abstained and "Finnmark" in other.text
+
+
+def test_what_someone_did_is_not_answered_with_what_someone_else_did(tmp_path, real_embedder):
+    """The mayor offered talks; nothing says how the union leader answered: a refusal naming who the sentence is about."""
+    text = ("Mayor Ellen Varga offered the striking bus drivers new talks on Monday. "
+            "Varga said the city could not pay more than it had offered in March. "
+            "The strike, led by union leader Tomas Brandt, has stopped every bus in Harlow for a week.")
+    e = _news_engine(tmp_path, real_embedder, "Harlow bus strike enters second week", text, "strike")
+    a = e.ask("How did Tomas Brandt respond to Ellen Varga's offer of new talks?")
+    assert a.abstained and "Varga" in a.text and "Tomas Brandt" in a.text
+
+
+def test_yes_no_read_through_a_fronted_phrase_a_relative_negation_and_without(tmp_path, real_embedder):
+    """"At X, do they ...?" is a yes/no question; "the X that were not Y" does not negate the question; "without
+    flooding" states the contrary of "did it flood"."""
+    text = ("At the Harlow bakery, the bread is baked before dawn and sold by seven. "
+            "Pupils who were not vaccinated stayed home from the school trip, the head teacher said. "
+            "The storm crossed the coast on Friday without flooding the harbour.")
+    e = _news_engine(tmp_path, real_embedder, "Harlow week in brief", text, "brief")
+    assert e.ask("At the Harlow bakery, do they bake the bread before dawn?").text.startswith("Yes")
+    assert e.ask("Did the pupils who were not vaccinated stay home from the school trip?").text.startswith("Yes")
+    assert e.ask("Did the storm flood the harbour?").text.startswith("No")
+
+
+def test_a_name_is_found_under_its_dotted_initials(tmp_path, real_embedder):
+    text = ("Rescue crews from the U.S. joined the search for the missing trawler off Tromsø on Saturday. "
+            "The trawler lost radio contact on Tuesday night with six crew aboard.")
+    e = _news_engine(tmp_path, real_embedder, "U.S. crews join search for missing trawler", text, "search")
+    assert e.ask("Did rescue crews from the United States join the search for the trawler?").text.startswith("Yes")
