@@ -198,7 +198,8 @@ def _actor(doc) -> str | None:
             continue
         if e.root.dep_ in ("nsubj", "nsubjpass") and e.root.head.i == root.i and root.lemma_.lower() not in ("be", "have", "do"):
             return e.text
-        if e.start > 0 and doc[e.start - 1].lower_ in YES_NO and doc[e.start - 1].head.i in (root.i, doc[e.start - 1].i) \
+        if e.start > 0 and doc[e.start - 1].lower_ in YES_NO and doc[e.start - 1].lemma_.lower() != "be" \
+                and doc[e.start - 1].head.i in (root.i, doc[e.start - 1].i) \
                 and any(t.lower_ in _WH_WORDS for t in doc[:e.start - 1]):
             return e.text
     return None
