@@ -328,7 +328,7 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
     if f.labels:
         best = None
         options = [e for e in doc.ents if e.label_ in f.labels and e.text.lower() not in q_low
-                   and not _in_question(e.text, q_low)]
+                   and not _in_question(e.text, q_low) and not (f.kind == "date" and _duration(e))]
         if f.kind == "place":  # the small model calls some places products or organisations: "in Kursk"
             options += [e for e in doc.ents if e.label_ in NAMED and e.label_ not in f.labels and _located(e)
                         and e.text.lower() not in q_low and not _in_question(e.text, q_low)]
@@ -368,6 +368,17 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
                 and (stem(f.focus) in passage or not focus_here):
             conflict, said = "counted", counted.text  # "12,000 soldiers" does not count missiles
     return Reading(c, phrase, span, attached, held(f, doc), conflict, said, unique and UNIQUE_IS_EXACT)
+
+
+_SPANS = frozenset("second minute hour day week fortnight month year decade century".split())
+
+
+def _duration(e) -> bool:
+    """"two days", "a week", "three years": how long, which does not answer when ("two days ago" does)."""
+    words = [t for t in e if not t.is_punct]
+    return bool(words) and words[-1].lemma_.lower() in _SPANS and not any(
+        t.lower_ in ("ago", "later", "earlier", "before", "after", "last", "next", "this") or t.like_num and len(t.text) == 4
+        for t in e) and not any(t.lower_ in ("ago", "later", "earlier") for t in e.root.children)
 
 
 def _located(e) -> bool:
