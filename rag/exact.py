@@ -248,10 +248,18 @@ def _constraints(doc, verb: str | None, focus_tok) -> tuple[str, ...]:
                 or any(c.lower_ in _WH_WORDS for c in t.children):  # "at which university": the thing asked
             continue
         ent = next((e for e in doc.ents if e.start <= t.i < e.end), None)
-        word = ent.text if ent is not None else t.lemma_.lower()
+        if ent is None and (not any(True for _ in t.children) or t.lemma_.lower() in _LIGHT_NOUNS):
+            continue  # "in total", "on average": an idiom, not a place; "in the case": no place either
+        lemma = t.lemma_.lower()
+        # the small model's lemma can be another word ("taxes" -> "taxis"): the word as written, then
+        word = ent.text if ent is not None else lemma if stem(lemma) == stem(t.lower_) or t.pos_ != "NOUN" else t.lower_
         if word not in out:
             out.append(word)
     return tuple(out)
+
+
+# nouns that name no place or thing a sentence must speak of ("in the homeopathy case", "in this story")
+_LIGHT_NOUNS = frozenset("case matter issue story article report news thing way".split())
 
 
 def scope(f: Frame) -> tuple[str, ...]:
