@@ -372,7 +372,7 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
         counted = best[1].root.head
         passage = set(terms(c.hit.text))
         if best[1].root.dep_ == "nummod" and counted.pos_ == "NOUN" and not _kin(counted.lemma_.lower(), f.focus) \
-                and counted.lemma_.lower()[:5] != f.focus[:5] \
+                and counted.lemma_.lower()[:5] != f.focus[:5] and not _spelled_out(f.focus, counted) \
                 and (stem(f.focus) in passage or not focus_here):
             conflict, said = "counted", counted.text  # "12,000 soldiers" does not count missiles
     return Reading(c, phrase, span, attached, held(f, doc), conflict, said, unique and UNIQUE_IS_EXACT)
@@ -389,9 +389,19 @@ def _duration(e) -> bool:
         for t in e) and not any(t.lower_ in ("ago", "later", "earlier") for t in e.root.children)
 
 
+def _spelled_out(acronym: str, noun) -> bool:
+    """"pow" for "prisoners of war": the initials of the noun and the words of its phrase after it."""
+    words = [noun] + [t for t in noun.subtree if t.i > noun.i and not t.is_punct]
+    initials = "".join(t.lower_[0] for t in words)
+    return len(acronym) > 1 and acronym.rstrip("s") == initials[:len(acronym.rstrip("s"))] and len(words) >= len(acronym.rstrip("s"))
+
+
 def _located(e) -> bool:
-    """"in Kursk", "at the Louvre", "Russia's Kursk region": a place by where it stands."""
+    """"in Kursk", "at the Louvre", "Russia's Kursk region": a place by where it stands ("according to the
+    Herald" names a source, not a place)."""
     h = e.root.head
+    if h.lower_ == "to" and h.head.lower_ in ("according", "due", "thanks", "owing"):
+        return False
     return (e.root.dep_ == "pobj" and h.lower_ in _PLACE_PREP) or \
         (h.dep_ == "pobj" and h.head.lower_ in _PLACE_PREP and h.lower_ in ("region", "province", "city", "area"))
 
