@@ -466,6 +466,8 @@ def _conflict(f: Frame, doc, c, article_low: str = "") -> tuple[str | None, str]
             continue
         if _same(text, c.hit.source or "") or _same(text, " ".join(c.hit.sources)) or _same(text, c.hit.url or ""):
             continue  # "according to Wikinews": the outlet, not a name the sentence must hold
+        if label == "NORP" and re.search(r"(an|ese|ish|i)$", text.lower()):
+            continue  # a demonym ("American"): the article may name the country instead ("the United States")
         if label in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP") and not _mentioned(text, passage_low):
             return "name", text
     return None, ""
