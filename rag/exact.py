@@ -138,7 +138,10 @@ def frame(question: str, doc) -> Frame:
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     verb = root.lemma_.lower() if root is not None and root.pos_ in ("VERB", "AUX") else None
     if verb is None or verb in ("be", "have", "do"):  # "How many stationed in Kursk?": the verb hangs on "many"
-        verb = next((t.lemma_.lower() for t in doc if t.pos_ == "VERB"), None)
+        # a participle used as an adjective ("the captured men") is not what the question asks about
+        verbs = [t for t in doc if t.pos_ == "VERB"]
+        verb = next((t.lemma_.lower() for t in verbs if t.dep_ not in ("amod", "compound")),
+                    verbs[0].lemma_.lower() if verbs else None)
     focus_tok = None
     for t in doc:
         if t.lower_ in ("many", "much") and t.i > 0 and doc[t.i - 1].lower_ == "how":
