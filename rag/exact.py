@@ -344,7 +344,7 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
             options += [e for e in doc.ents if e.label_ in NAMED and e.label_ not in f.labels and _located(e)
                         and e.text.lower() not in q_low and not _in_question(e.text, q_low)]
         for e in options:
-            rank = (_attachment(e, f) + (2 if f.kind == "place" and _located(e) else 0),
+            rank = (_attachment(e, f) + (3 if f.kind == "place" and _located(e) else 0),
                     held(f, _clause(e.root)),
                     f.kind == "person" and e.label_ == "PERSON",
                     f.kind == "date" and any(ch.isdigit() for ch in e.text),  # "January 11" over "Sunday"
