@@ -99,6 +99,8 @@ class Frame:
     # the named doer of the question's verb ("Kim Jong Un" in "How did Kim Jong Un respond?", "Lee" in "How many
     # votes did Lee get?"): a sentence whose own subject is another name is about someone else
     actor: str | None = None
+    # "How many of the migrants were Bangladeshi?": what the part counted is said to be; the sentence must say it
+    predicate: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,20 @@ def frame(question: str, doc) -> Frame:
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
                  modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok),
-                 None if kind == "yesno" else _actor(doc))
+                 None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None)
+
+
+def _predicate(doc) -> str | None:
+    """"how many of the N ... were X?": X, a name or adjective said of the part counted (the small parser may take
+    X for the subject)."""
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_.lower() != "be" or not any(
+            t.lower_ == "many" and any(c.lower_ == "of" for c in t.children) for t in doc):
+        return None
+    after = [t for t in doc if t.i > root.i and not t.is_punct]
+    if len(after) == 1 and after[0].pos_ in ("ADJ", "PROPN"):
+        return after[0].text
+    return None
 
 
 _ACTOR_LABELS = ("PERSON", "ORG")
@@ -369,6 +384,8 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
     if conflict is None and SCOPE_HELD and f.labels and (where := scope(f)) and \
             not any(_in_passage(w, article_low or f"{c.hit.title} {c.hit.text}".lower()) for w in where):
         conflict, said = "scope", where[0]  # "killed in the stampede" is not answered by a crane collapse's toll
+    if conflict is None and f.predicate and not _mentioned(f.predicate, doc.text.lower()):
+        conflict, said = "scope", f.predicate  # "700 rescued" does not say how many of them were Bangladeshi
     focus_here = bool(f.focus) and any(_kin(t.lemma_.lower(), f.focus) for t in doc)
     if conflict is None and phrase and f.kind == "count" and f.focus and (not attached or not focus_here) \
             and f.focus not in _GENERIC:

@@ -228,3 +228,14 @@ def test_a_name_is_found_under_its_dotted_initials(tmp_path, real_embedder):
             "The trawler lost radio contact on Tuesday night with six crew aboard.")
     e = _news_engine(tmp_path, real_embedder, "U.S. crews join search for missing trawler", text, "search")
     assert e.ask("Did rescue crews from the United States join the search for the trawler?").text.startswith("Yes")
+
+
+def test_how_many_of_a_group_were_something_needs_a_sentence_saying_it(tmp_path, real_embedder):
+    """The article counts the rescued, not how many of them were Latvian: refused; "on what date" is not "two days"."""
+    text = ("Coastguards rescued about 90 passengers from a burning ferry off Tromsø on Sunday. "
+            "The ferry had left port on Friday, and the fire had burned for two days before the rescue.")
+    e = _news_engine(tmp_path, real_embedder, "Passengers rescued from burning ferry", text, "ferry")
+    assert e.ask("How many passengers were rescued from the burning ferry?").text == "About 90 [1]"
+    part = e.ask("How many of the passengers rescued from the ferry were Latvian?")
+    assert part.abstained and "Latvian" in part.text
+    assert not e.ask("On what date did the ferry fire start?").text.startswith("Two days")
