@@ -178,9 +178,12 @@ def frame(question: str, doc) -> Frame:
             _COMPARE_TIME.search(low) and re.search(r"\b(story|article|report|piece|one)\b", low):
         compare = "time"
     elif (kind == "yesno" or re.match(r"^(which|what)\b", low)) and _COMPARE_TIME.search(low) and \
-            re.search(r"\b(happen\w*|occur\w*|took place|take place|came|come)\b", low) and \
-            re.search(r"\b(or|before|after|than)\b", low):
+            (re.search(r"\b(happen\w*|occur\w*|took place|take place|came|come)\b", low) and
+             re.search(r"\b(or|before|after|than)\b", low)
+             or re.search(r"\b(reported|published)\b", low) and re.search(r"\bor\b", low)):
         compare = "time"  # "Which happened first, A or B?": two news events, dated by their stories
+    elif re.match(r"^(which|who|what)\b", low) and re.search(r"\bor\b", low) and _comparative(doc):
+        compare = "amount"  # "Which killed more people: A or B?", "Who was older, X or Y?"
     nouns = tuple(t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and not t.ent_type_
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
@@ -835,6 +838,87 @@ def compare_both(question: str, f: Frame, hits: Sequence[Hit], readings: list[Re
     return None
 
 
+_LESS = frozenset("younger smaller fewer less lower shorter cheaper lighter".split())
+_AGE = re.compile(r"\b(\d{1,3})[- ]years?[- ]old\b|\b[A-Z][\w'-]+, (\d{1,3}),")
+
+
+def _comparative(doc):
+    """The comparative a question turns on ("older", "more", "higher"), or None."""
+    return next((t for t in doc if t.tag_ in ("JJR", "RBR") or t.lower_ in ("more", "fewer", "less")), None)
+
+
+def _sides(question: str) -> list[str] | None:
+    """"Which killed more: A or B?" / "Who was older, X or Y?": [A, B]."""
+    body = question.rstrip(" ?")
+    if ":" in body:
+        body = body.split(":", 1)[1]
+    elif "," in body:
+        body = body.split(",", 1)[1]
+    else:
+        return None
+    parts = re.split(r",?\s+\bor\b\s+", body.strip(), maxsplit=1)
+    return [p.strip() for p in parts] if len(parts) == 2 and all(parts) else None
+
+
+def compare_amount(answerer, question: str, q_doc, hits: Sequence[Hit], name: str) -> Answer | None:
+    """"Which killed more people: A or B?", "Who was older when arrested, X or Y?": each side's figure from the
+    sentence that states it (a fresh search for each side), the two compared, both cited; None where a side has
+    no figure."""
+    word = _comparative(q_doc)
+    sides = _sides(question)
+    search = getattr(answerer, "search", None)
+    if word is None or sides is None or search is None:
+        return None
+    age = word.lemma_.lower() in ("old", "young") or word.lower_ in ("older", "younger")
+    side_low = " ".join(sides).lower()
+    # what is compared: the question's content words outside the two sides ("killed", "people", "death toll")
+    about = [t.lemma_.lower() for t in q_doc if t.pos_ in ("NOUN", "VERB") and not t.is_stop
+             and t.lower_ not in side_low and t.i != word.i]
+    language = answerer.language() if callable(answerer.language) else answerer.language
+    found = []
+    for side in sides:
+        ranked = answerer.rank(f"{side} {' '.join(about)}", search(side, 3))[:READ]
+        key = set(terms(side))
+        side_years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", side))
+        best = None
+        for c, doc in zip(ranked, language.parse_many([c.text for c in ranked])):
+            if not key & set(terms(c.text)) and not key & set(terms(c.hit.title)):
+                continue
+            stated_years = set(re.findall(r"\b(?:1[89]|20)\d\d\b", c.text))
+            if side_years and stated_years and not side_years & stated_years:
+                continue  # "the 2006 stampede" is not counted by a sentence on the 1991 one
+            if age:
+                m = _AGE.search(c.text)
+                if m:
+                    g = 1 if m.group(1) else 2
+                    best = (float(m.group(g)), m.group(g), c, (c.span[0] + m.start(g), c.span[0] + m.end(g)))
+            else:
+                figures = [e for e in doc.ents if e.label_ in _FIGURES and e.text.lower() not in side_low] or \
+                    [doc[t.i:t.i + 1] for t in doc if t.like_num and t.pos_ == "NUM" and not t.ent_type_
+                     and t.lower_ not in side_low]  # the small model leaves some figures untagged ("some 800")
+                tied = [e for e in figures if any(_kin(h.lemma_.lower(), a) for a in about
+                                                  for h in (e.root.head, e.root.head.head))]
+                e = (tied or figures or [None])[0]
+                if e is not None and amount(e.text)[0] is not None:
+                    best = (amount(e.text)[0], e.text, c, (c.span[0] + e.start_char, c.span[0] + e.end_char))
+            if best is not None:
+                break
+        if best is None:
+            return None
+        found.append(best)
+    (va, ta, ca, sa), (vb, tb, cb, sb) = found
+    if va == vb:
+        return None
+    less = word.lower_ in _LESS
+    first = 0 if (va < vb) == less else 1
+    names = [s[:1].upper() + s[1:] for s in sides]
+    win, lose = (0, 1) if first == 0 else (1, 0)
+    figs = [inline(ta), inline(tb)]
+    text = f"{names[win]}: {figs[win]} [{win + 1}], against {figs[lose]} for {sides[lose]} [{lose + 1}]."
+    cites = (citation(1, ca, sa), citation(2, cb, sb))
+    return Answer(question, text, cites, tuple(hits), name)
+
+
 # -- the whole answer ---------------------------------------------------------------------
 
 # ranked sentences parsed per question: parsing is most of what `ask` costs on passages never seen, and on the
@@ -868,6 +952,10 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
         more = ranked[READ:2 * READ]
         return readings + [read(f, c, d, question, seen.get(c.hit.article_id, ""))
                            for c, d in zip(more, language.parse_many([c.text for c in more]))]
+    if f.compare == "amount":
+        got = compare_amount(answerer, question, q_doc, hits, name)
+        if got is not None:
+            return got
     if f.compare == "both":
         got = compare_both(question, f, hits, readings, threshold, name)
         if got is not None:

@@ -239,3 +239,28 @@ def test_how_many_of_a_group_were_something_needs_a_sentence_saying_it(tmp_path,
     part = e.ask("How many of the passengers rescued from the ferry were Latvian?")
     assert part.abstained and "Latvian" in part.text
     assert not e.ask("On what date did the ferry fire start?").text.startswith("Two days")
+
+
+def test_which_of_two_is_larger_or_older_is_composed_from_both_articles(tmp_path, real_embedder):
+    """Each side's figure from its own article, both cited; the comparison follows the question's comparative."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("flood", "Harlow flood", "The Harlow flood of 2029 forced about 3,200 residents from their homes. "
+                "Rescuers used boats to reach the town centre."),
+               ("fire", "Tolva forest fire", "The Tolva forest fire of 2030 forced some 800 residents from their homes. "
+                "Firefighters contained it after four days."),
+               ("arrest", "Harlow climber arrested", "Peter Lund, 27, was arrested after climbing the Harlow bridge. "
+                "Police said he had no permit."),
+               ("award", "Tolva pupil wins award", "Mia Sorensen, a 15-year-old pupil from Tolva, won the national "
+                "science award for her water filter.")]
+    for name, title, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": title, "published_at": "2031-03-02", "source": "Wire", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    more = e.ask("Which forced more residents from their homes: the Harlow flood or the Tolva forest fire?")
+    assert more.text.startswith("The Harlow flood") and "3,200" in more.text and "800" in more.text
+    assert {c.article_id for c in more.citations} == {"flood", "fire"}
+    fewer = e.ask("Which forced fewer residents from their homes: the Harlow flood or the Tolva forest fire?")
+    assert fewer.text.startswith("The Tolva forest fire")
+    older = e.ask("Who was older, the climber Peter Lund or the pupil Mia Sorensen?")
+    assert older.text.startswith("The climber Peter Lund: 27") and {c.article_id for c in older.citations} == {"arrest", "award"}
