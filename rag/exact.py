@@ -813,6 +813,71 @@ def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, 
     return Answer(question, f"{'Yes' if truth else 'No'}: {both}", cites, tuple(hits), name)
 
 
+_PIECE = frozenset(stem(w) for w in "article story report piece one interview item coverage".split())
+
+
+def _conjoined(doc):
+    """"both the article on A and the one on B ...", "Do the A interview and the B interview both ...": the two
+    conjoined noun phrases as token lists, and the tokens of the rest of the question (what both must say)."""
+    if not any(t.lower_ == "both" for t in doc):
+        return None
+    for t in doc:
+        conj = next((c for c in t.children if c.dep_ == "conj" and c.pos_ in ("NOUN", "PROPN", "NUM")), None)
+        if conj is None or t.pos_ not in ("NOUN", "PROPN"):
+            continue
+        first = [x for x in t.subtree if x.i < conj.left_edge.i and x.lower_ != "both"]
+        while first and (first[-1].dep_ in ("cc", "punct", "det") or first[-1].lower_ in ("and", "the")):
+            first.pop()  # "the article on A and the" -> "the article on A"
+        second = [x for x in conj.subtree if x.lower_ != "both"]
+        inside = {x.i for x in t.subtree}
+        rest = [x for x in doc if x.i not in inside and x.lower_ != "both" and not x.is_punct]
+        return first, second, rest
+    return None
+
+
+def compare_both_stories(answerer, question: str, q_doc, hits: Sequence[Hit], name: str) -> Answer | None:
+    """"Did both the article on A and the one on B mention X?": a sentence holding X in each side's article (a
+    fresh search for each side), both cited; otherwise what one side says, and a refusal."""
+    parts = _conjoined(q_doc)
+    search = getattr(answerer, "search", None)
+    if parts is None or search is None:
+        return None
+    first, second, rest = parts
+    claim = " ".join(t.text for t in rest if t.dep_ not in ("aux", "auxpass") and t.lower_ not in YES_NO)
+    claim_terms = set(terms(claim)) - _PIECE
+    named = [t.text for t in rest if t.pos_ == "PROPN" or t.ent_type_ in NAMED]  # "Is Google mentioned in both ...": Google
+    if not claim_terms:
+        return None
+    found = []
+    for side in (first, second):
+        side_text = " ".join(t.text for t in side)
+        side_terms = set(terms(side_text)) - _PIECE
+        if not side_terms:
+            return None
+        ranked = answerer.rank(f"{side_text} {claim}", search(f"{side_text} {claim}", 3))
+        pick = None
+        for c in ranked[:2 * READ]:
+            article = set(terms(f"{c.hit.title} {c.hit.text}"))
+            if len(side_terms & article) * 2 < len(side_terms) or any(o is not None and c.hit.article_id == o.hit.article_id for o in found):
+                continue
+            said = set(terms(c.text)) | {k for t in terms(c.text) for k in _kin_stems(t)}
+            if len(claim_terms & said) * 2 >= len(claim_terms) and all(_mentioned(n, c.text.lower()) for n in named):
+                pick = c
+                break
+        found.append(pick)
+    a, b = found
+    sides = [" ".join(t.text for t in first), " ".join(t.text for t in second)]
+    if a is not None and b is not None:
+        return Answer(question, f"Yes: {sides[0]} [1] and {sides[1]} [2].", (citation(1, a), citation(2, b)),
+                      tuple(hits), name)
+    one = a or b
+    if one is None:
+        return None
+    has, lacks = (sides[0], sides[1]) if a is not None else (sides[1], sides[0])
+    return Answer(question, f"{CANNOT_ANSWER} {has[:1].upper() + has[1:]} says it [1]; nothing found for {lacks}.",
+                  (citation(1, one),), tuple(hits), name)
+
+
 def compare_both(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading], threshold: float,
                  name: str) -> Answer | None:
     """"Did both A and B report X?": one cited sentence from each outlet, or what one of them says."""
@@ -957,7 +1022,8 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
         if got is not None:
             return got
     if f.compare == "both":
-        got = compare_both(question, f, hits, readings, threshold, name)
+        got = compare_both_stories(answerer, question, q_doc, hits, name) if _conjoined(q_doc) else None
+        got = got or compare_both(question, f, hits, readings, threshold, name)
         if got is not None:
             return got
     if f.kind == "yesno":

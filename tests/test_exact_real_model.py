@@ -264,3 +264,24 @@ def test_which_of_two_is_larger_or_older_is_composed_from_both_articles(tmp_path
     assert fewer.text.startswith("The Tolva forest fire")
     older = e.ask("Who was older, the climber Peter Lund or the pupil Mia Sorensen?")
     assert older.text.startswith("The climber Peter Lund: 27") and {c.article_id for c in older.citations} == {"arrest", "award"}
+
+
+def test_did_both_stories_say_it_cites_one_sentence_from_each(tmp_path, real_embedder):
+    """"Do the A story and the B story both mention X?": a sentence holding X in each story, each cited; where one
+    story never says it, a refusal that says which one does."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("bridge", "Harlow bridge reopens", "The Harlow bridge reopened on Monday after two years of repairs. "
+                "The work was paid for by the regional council."),
+               ("school", "Tolva school extension opens", "A new wing of the Tolva school opened on Friday. "
+                "The regional council paid for the extension, which holds six classrooms."),
+               ("market", "Dunmore market returns", "The Dunmore market returned to the square on Saturday. "
+                "Traders said sales were brisk despite the rain.")]
+    for name, title, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": title, "published_at": "2031-03-02", "source": "Wire", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    yes = e.ask("Do the Harlow bridge story and the Tolva school story both say the regional council paid?")
+    assert yes.text.startswith("Yes") and {c.article_id for c in yes.citations} == {"bridge", "school"}
+    one = e.ask("Do the Harlow bridge story and the Dunmore market story both say the regional council paid?")
+    assert one.abstained and [c.article_id for c in one.citations] == ["bridge"]
