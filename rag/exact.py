@@ -167,6 +167,10 @@ def frame(question: str, doc) -> Frame:
         if subj is not None and subj.lower_ not in ("who", "what", "which"):
             ent = next((e for e in doc.ents if e.start <= subj.i < e.end), None)
             speaker = ent.text if ent is not None else (subj.text if subj.pos_ == "PROPN" else None)
+            owner = next((c for c in subj.children if c.dep_ == "poss" and c.ent_type_ in NAMED), None)
+            if speaker is None and subj.pos_ == "NOUN" and owner is not None:  # "South Korea's president"
+                name = next((e.text for e in doc.ents if e.start <= owner.i < e.end), owner.text)
+                speaker = _POSSESSIVE.sub("", name) + "'s " + subj.text
     entities = tuple((e.text, e.label_) for e in doc.ents if e.label_ in NAMED)
     numbers = tuple(e.text for e in doc.ents if e.label_ in ("CARDINAL", "QUANTITY", "MONEY", "PERCENT"))
     # the question's own verb negated ("Did X not go?"), not a clause inside it ("the ants that were not infected")
@@ -251,6 +255,7 @@ def _fronted_yes_no(doc) -> bool:
     return False
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
 _LIGHT_VERBS = frozenset("be have do say happen take make get go come give report".split())
 
 
@@ -457,6 +462,14 @@ def _conflict(f: Frame, doc, c, article_low: str = "") -> tuple[str | None, str]
     passage_low = article_low or f"{c.hit.title} {c.hit.text}".lower()
     if f.speaker:
         speakers = _speakers(doc)
+        if "'s " in f.speaker:  # a title and whose it is: both in the sentence ("South Korea's president")
+            owner, title = f.speaker.rsplit("'s ", 1)
+            if re.search(r"\b" + re.escape(owner.lower()) + r"\b", text_low) and title.lower() in text_low:
+                speakers = [f.speaker]
+            elif speakers:
+                return "speaker", speakers[0]
+            else:
+                return "speaker", ""
         if not any(_same(f.speaker, s) for s in speakers):
             if speakers:
                 return "speaker", speakers[0]

@@ -285,3 +285,16 @@ def test_did_both_stories_say_it_cites_one_sentence_from_each(tmp_path, real_emb
     assert yes.text.startswith("Yes") and {c.article_id for c in yes.citations} == {"bridge", "school"}
     one = e.ask("Do the Harlow bridge story and the Dunmore market story both say the regional council paid?")
     assert one.abstained and [c.article_id for c in one.citations] == ["bridge"]
+
+
+def test_what_a_titled_speaker_said_needs_that_speaker(tmp_path, real_embedder):
+    """"What did Norway's prime minister say?" is not answered by what the coastguard said; it is by her words."""
+    text = ("The coastguard said the trawler's crew had been found alive on a small island. "
+            "Families gathered at the harbour in Tromsø to wait for the crew.")
+    e = _news_engine(tmp_path, real_embedder, "Missing trawler crew found alive", text, "crew")
+    a = e.ask("What did Norway's minister say about the rescue of the trawler crew?")
+    assert a.abstained and "Norway's minister" in a.text
+    text2 = text + " Norway's minister said the rescue showed the coastguard at its best."
+    (tmp_path / "two").mkdir()
+    e2 = _news_engine(tmp_path / "two", real_embedder, "Missing trawler crew found alive", text2, "crew2")
+    assert not e2.ask("What did Norway's minister say about the rescue of the trawler crew?").abstained
