@@ -26,7 +26,11 @@ a reader can check:
   "No" when it states the contrary (another number for the same thing, a negation), each
   cited; otherwise the cannot-answer phrase.
 - Comparisons across two articles ("Was the X story published before the Y one?", "Did
-  both A and B report ...?") are composed from one cited sentence per side, with dates.
+  both A and B report ...?", "Do the A story and the B story both say X?", "Which killed
+  more: A or B?", "Who was older, X or Y?") are composed from one cited sentence per side
+  (a fresh search for a side the question's own search missed), with dates or figures.
+- The named doer of a wh-question's verb ("How did Kim Jong Un respond?") must not be
+  replaced by another named subject or speaker of the sentence.
 - Where the best sentences of different articles give different values for what is
   asked, the answer says so and cites each ("Reports differ: ...").
 
