@@ -79,7 +79,12 @@ def analyze(question: str) -> QuestionInfo:
         kind = "person"
     elif re.search(r"^where\b|\bwhere (is|was|were|did|does|do|are)\b|\bin which (country|city|town|state|region|province)\b|\bwhich (country|city|town|state|region|province)\b", low):
         kind = "place"
+    if kind in ("person", "place", "date", "name", "entity") and _YES_NO.match(low):
+        kind = "other"  # "Did the pupils who were ...?": a yes/no question; its relative clause asks for no name
     return QuestionInfo(q, tuple(terms(q)), kind, stem(focus) if focus else None)
+
+
+_YES_NO = re.compile(r"^(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b(?!.*\b(how many|how much)\b)")
 
 
 def _head(phrase: str) -> str | None:

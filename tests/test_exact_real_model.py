@@ -189,3 +189,112 @@ def test_a_figure_of_another_thing_or_event_is_refused_saying_what_it_counts(tmp
     assert e.ask("How many people were killed in the Harlow bridge collapse?").text == "40 [1]"
     stampede = e.ask("How many people were killed in the Harlow stampede?")
     assert stampede.abstained and "stampede" in stampede.text
+
+
+def test_a_place_the_articles_never_name_is_refused_even_when_the_group_matches(tmp_path, real_embedder):
+    """The sentence counts the Norwegian divers asked about, but in Tromsø; the question names another region."""
+    text = ("About 140 Norwegian divers have been sent to the Tromsø coast to search for the missing trawler. "
+            "The trawler lost radio contact on Tuesday night.")
+    e = _news_engine(tmp_path, real_embedder, "Divers search for missing trawler", text, "trawler")
+    assert e.ask("How many Norwegian divers were sent to the Tromsø coast?").text == "About 140 [1]"
+    other = e.ask("How many Norwegian divers were sent to Norway's Finnmark region?")
+    assert other.abstained and "Finnmark" in other.text
+
+
+def test_what_someone_did_is_not_answered_with_what_someone_else_did(tmp_path, real_embedder):
+    """The mayor offered talks; nothing says how the union leader answered: a refusal naming who the sentence is about."""
+    text = ("Mayor Ellen Varga offered the striking bus drivers new talks on Monday. "
+            "Varga said the city could not pay more than it had offered in March. "
+            "The strike, led by union leader Tomas Brandt, has stopped every bus in Harlow for a week.")
+    e = _news_engine(tmp_path, real_embedder, "Harlow bus strike enters second week", text, "strike")
+    a = e.ask("How did Tomas Brandt respond to Ellen Varga's offer of new talks?")
+    assert a.abstained and "Varga" in a.text and "Tomas Brandt" in a.text
+
+
+def test_yes_no_read_through_a_fronted_phrase_a_relative_negation_and_without(tmp_path, real_embedder):
+    """"At X, do they ...?" is a yes/no question; "the X that were not Y" does not negate the question; "without
+    flooding" states the contrary of "did it flood"."""
+    text = ("At the Harlow bakery, the bread is baked before dawn and sold by seven. "
+            "Pupils who were not vaccinated stayed home from the school trip, the head teacher said. "
+            "The storm crossed the coast on Friday without flooding the harbour.")
+    e = _news_engine(tmp_path, real_embedder, "Harlow week in brief", text, "brief")
+    assert e.ask("At the Harlow bakery, do they bake the bread before dawn?").text.startswith("Yes")
+    assert e.ask("Did the pupils who were not vaccinated stay home from the school trip?").text.startswith("Yes")
+    assert e.ask("Did the storm flood the harbour?").text.startswith("No")
+
+
+def test_a_name_is_found_under_its_dotted_initials(tmp_path, real_embedder):
+    text = ("Rescue crews from the U.S. joined the search for the missing trawler off Tromsø on Saturday. "
+            "The trawler lost radio contact on Tuesday night with six crew aboard.")
+    e = _news_engine(tmp_path, real_embedder, "U.S. crews join search for missing trawler", text, "search")
+    assert e.ask("Did rescue crews from the United States join the search for the trawler?").text.startswith("Yes")
+
+
+def test_how_many_of_a_group_were_something_needs_a_sentence_saying_it(tmp_path, real_embedder):
+    """The article counts the rescued, not how many of them were Latvian: refused; "on what date" is not "two days"."""
+    text = ("Coastguards rescued about 90 passengers from a burning ferry off Tromsø on Sunday. "
+            "The ferry had left port on Friday, and the fire had burned for two days before the rescue.")
+    e = _news_engine(tmp_path, real_embedder, "Passengers rescued from burning ferry", text, "ferry")
+    assert e.ask("How many passengers were rescued from the burning ferry?").text == "About 90 [1]"
+    part = e.ask("How many of the passengers rescued from the ferry were Latvian?")
+    assert part.abstained and "Latvian" in part.text
+    assert not e.ask("On what date did the ferry fire start?").text.startswith("Two days")
+
+
+def test_which_of_two_is_larger_or_older_is_composed_from_both_articles(tmp_path, real_embedder):
+    """Each side's figure from its own article, both cited; the comparison follows the question's comparative."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("flood", "Harlow flood", "The Harlow flood of 2029 forced about 3,200 residents from their homes. "
+                "Rescuers used boats to reach the town centre."),
+               ("fire", "Tolva forest fire", "The Tolva forest fire of 2030 forced some 800 residents from their homes. "
+                "Firefighters contained it after four days."),
+               ("arrest", "Harlow climber arrested", "Peter Lund, 27, was arrested after climbing the Harlow bridge. "
+                "Police said he had no permit."),
+               ("award", "Tolva pupil wins award", "Mia Sorensen, a 15-year-old pupil from Tolva, won the national "
+                "science award for her water filter.")]
+    for name, title, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": title, "published_at": "2031-03-02", "source": "Wire", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    more = e.ask("Which forced more residents from their homes: the Harlow flood or the Tolva forest fire?")
+    assert more.text.startswith("The Harlow flood") and "3,200" in more.text and "800" in more.text
+    assert {c.article_id for c in more.citations} == {"flood", "fire"}
+    fewer = e.ask("Which forced fewer residents from their homes: the Harlow flood or the Tolva forest fire?")
+    assert fewer.text.startswith("The Tolva forest fire")
+    older = e.ask("Who was older, the climber Peter Lund or the pupil Mia Sorensen?")
+    assert older.text.startswith("The climber Peter Lund: 27") and {c.article_id for c in older.citations} == {"arrest", "award"}
+
+
+def test_did_both_stories_say_it_cites_one_sentence_from_each(tmp_path, real_embedder):
+    """"Do the A story and the B story both mention X?": a sentence holding X in each story, each cited; where one
+    story never says it, a refusal that says which one does."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    stories = [("bridge", "Harlow bridge reopens", "The Harlow bridge reopened on Monday after two years of repairs. "
+                "The work was paid for by the regional council."),
+               ("school", "Tolva school extension opens", "A new wing of the Tolva school opened on Friday. "
+                "The regional council paid for the extension, which holds six classrooms."),
+               ("market", "Dunmore market returns", "The Dunmore market returned to the square on Saturday. "
+                "Traders said sales were brisk despite the rain.")]
+    for name, title, text in stories:
+        (corpus / f"{name}.json").write_text(json.dumps(
+            {"id": name, "title": title, "published_at": "2031-03-02", "source": "Wire", "text": text}))
+    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    yes = e.ask("Do the Harlow bridge story and the Tolva school story both say the regional council paid?")
+    assert yes.text.startswith("Yes") and {c.article_id for c in yes.citations} == {"bridge", "school"}
+    one = e.ask("Do the Harlow bridge story and the Dunmore market story both say the regional council paid?")
+    assert one.abstained and [c.article_id for c in one.citations] == ["bridge"]
+
+
+def test_what_a_titled_speaker_said_needs_that_speaker(tmp_path, real_embedder):
+    """"What did Norway's prime minister say?" is not answered by what the coastguard said; it is by her words."""
+    text = ("The coastguard said the trawler's crew had been found alive on a small island. "
+            "Families gathered at the harbour in Tromsø to wait for the crew.")
+    e = _news_engine(tmp_path, real_embedder, "Missing trawler crew found alive", text, "crew")
+    a = e.ask("What did Norway's minister say about the rescue of the trawler crew?")
+    assert a.abstained and "Norway's minister" in a.text
+    text2 = text + " Norway's minister said the rescue showed the coastguard at its best."
+    (tmp_path / "two").mkdir()
+    e2 = _news_engine(tmp_path / "two", real_embedder, "Missing trawler crew found alive", text2, "crew2")
+    assert not e2.ask("What did Norway's minister say about the rescue of the trawler crew?").abstained
