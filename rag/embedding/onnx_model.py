@@ -133,9 +133,6 @@ class OnnxEmbedder(CachingEmbedder):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
-        # Idle worker threads sleep instead of spinning: after a query is embedded they would spin
-        # on the cores the rest of the search (the nearest-neighbour query) runs on.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
