@@ -419,6 +419,8 @@ class Store:
         article rows (one evaluator of filters for the dense and the keyword side), kept per version."""
         cache = self._cached("matching", dict)
         if where not in cache:
+            if len(cache) >= 64:  # as-of dates differ from question to question: the filters used lately
+                cache.clear()
             ok = [a for a in self._listing() if admits(where, a.id, a.date, a.source)]
             cache[where] = (frozenset(a.id for a in ok), sum(a.chunks for a in ok))
         return cache[where]
