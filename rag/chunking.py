@@ -54,10 +54,9 @@ def chunk_of(cid: str, article_text: str) -> tuple[int, int] | None:
                                                                  article_text[start:end]) == cid else None
 
 
-def article_of(cid: str) -> str | None:
-    """The article id a chunk id of `chunk_id`'s form names; None for another form of id."""
-    m = _ID.fullmatch(cid)
-    return m["article"] if m else None
+def article_of(cid: str) -> str:
+    """The article id a chunk id names: what precedes its last "@" (`chunk_id`'s form)."""
+    return cid.rsplit("@", 1)[0]
 
 
 def bounded_spans(text: str, start: int, end: int, max_tokens: int,

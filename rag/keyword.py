@@ -65,7 +65,7 @@ class _Snapshot:
     @classmethod
     def of(cls, version: str | None, bm25: Any, ids: list[str]) -> "_Snapshot":
         numbers: dict[str, int] = {}
-        owners = np.fromiter((numbers.setdefault(article_of(c) or c.rsplit("@", 1)[0], len(numbers)) for c in ids),
+        owners = np.fromiter((numbers.setdefault(article_of(c), len(numbers)) for c in ids),
                              dtype=np.int32, count=len(ids))
         return cls(version, bm25, ids, owners, tuple(numbers))
 

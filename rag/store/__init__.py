@@ -312,8 +312,9 @@ class Store:
             return []
         self._refresh()
         known = dict(known or {})
-        rows = self.articles({a for c in chunk_ids if (a := article_of(c))})
-        spans = {c: span for c in chunk_ids if (a := rows.get(article_of(c) or "")) and (span := chunk_of(c, a.text))}
+        owner = {c: article_of(c) for c in chunk_ids}
+        rows = self.articles(owner.values())
+        spans = {c: span for c in chunk_ids if (a := rows.get(owner[c])) and (span := chunk_of(c, a.text))}
         if vector is not None and (unscored := [c for c in spans if c not in known]):
             stored = self.cosines(unscored, vector)
             spans = {c: s for c, s in spans.items() if c in known or c in stored}  # no vector: deleted since it was found
@@ -323,7 +324,7 @@ class Store:
         out = []
         for cid in chunk_ids:
             if (span := spans.get(cid)) is not None:
-                a = rows[article_of(cid)]
+                a = rows[owner[cid]]
                 out.append(Hit(text=a.text[span[0]:span[1]], score=float(known.get(cid, 0.0)), article_id=a.id,
                                chunk_id=cid, title=a.title, date=a.date or None, source=a.source or None,
                                url=a.url or None, span=span))
@@ -337,14 +338,12 @@ class Store:
 
     def vectors(self, chunk_ids: Sequence[str], *, articles: bool = False) -> dict[str, np.ndarray]:
         """chunk id -> its stored vector, for the ids still stored (one read); `articles`: their
-        article rows are read into memory too, for the hits that may be made of them.
-
-        """
+        article rows are read into memory too, for the hits that may be made of them."""
         if not chunk_ids:
             return {}
         self._refresh()
         if articles:
-            self.articles({a for c in chunk_ids if (a := article_of(c))})
+            self.articles(article_of(c) for c in chunk_ids)
         return self._vectors.vectors(chunk_ids)
 
     def signatures(self) -> tuple[list[str], np.ndarray, list[str]]:

@@ -75,16 +75,12 @@ class Repair:
         return "; ".join(out)
 
 
-def _article_of(cid: str) -> str:
-    return article_of(cid) or cid.rsplit("@", 1)[0]  # ids of another form: what precedes the last "@"
-
-
 def check(store: Store) -> Disagreement:
     """Where the article table and the vector store disagree; pending articles are left to ingestion."""
     counts, pending = store.chunk_counts(), store.pending()
     if not pending and store.chunk_total() == sum(counts.values()):
         return Disagreement()
-    stored = Counter(_article_of(cid) for cid in store.all_chunk_ids())
+    stored = Counter(article_of(cid) for cid in store.all_chunk_ids())
     damaged = sorted(a for a, n in counts.items() if a not in pending and stored.get(a, 0) != n)
     missing = sum(max(0, counts[a] - stored.get(a, 0)) for a in damaged)
     orphans = sorted(a for a in stored if a not in counts and a not in pending)
