@@ -36,13 +36,20 @@ def _engine(index: Path, paths, real_embedder):
     return e
 
 
-def _news_engine(tmp_path: Path, real_embedder, title: str, text: str, article_id: str, source: str = "Coast Gazette"):
-    """An engine over one article of our own words, as a JSON upload (dated 2031-05-02)."""
+def _stories_engine(tmp_path: Path, real_embedder, stories, *, published_at: str = "2031-03-02", source: str = "Wire"):
+    """An engine over articles of our own words, (id, title, text) each, as JSON uploads of one date and outlet."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / f"{article_id}.json").write_text(json.dumps(
-        {"id": article_id, "title": title, "published_at": "2031-05-02", "source": source, "text": text}))
+    for article_id, title, text in stories:
+        (corpus / f"{article_id}.json").write_text(json.dumps(
+            {"id": article_id, "title": title, "published_at": published_at, "source": source, "text": text}))
     return _engine(tmp_path / "index", [corpus], real_embedder)
+
+
+def _news_engine(tmp_path: Path, real_embedder, title: str, text: str, article_id: str, source: str = "Coast Gazette"):
+    """An engine over one article of our own words, as a JSON upload (dated 2031-05-02)."""
+    return _stories_engine(tmp_path, real_embedder, [(article_id, title, text)], published_at="2031-05-02",
+                           source=source)
 
 
 @pytest.fixture(scope="module")
@@ -243,8 +250,6 @@ def test_how_many_of_a_group_were_something_needs_a_sentence_saying_it(tmp_path,
 
 def test_which_of_two_is_larger_or_older_is_composed_from_both_articles(tmp_path, real_embedder):
     """Each side's figure from its own article, both cited; the comparison follows the question's comparative."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     stories = [("flood", "Harlow flood", "The Harlow flood of 2029 forced about 3,200 residents from their homes. "
                 "Rescuers used boats to reach the town centre."),
                ("fire", "Tolva forest fire", "The Tolva forest fire of 2030 forced some 800 residents from their homes. "
@@ -253,10 +258,7 @@ def test_which_of_two_is_larger_or_older_is_composed_from_both_articles(tmp_path
                 "Police said he had no permit."),
                ("award", "Tolva pupil wins award", "Mia Sorensen, a 15-year-old pupil from Tolva, won the national "
                 "science award for her water filter.")]
-    for name, title, text in stories:
-        (corpus / f"{name}.json").write_text(json.dumps(
-            {"id": name, "title": title, "published_at": "2031-03-02", "source": "Wire", "text": text}))
-    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    e = _stories_engine(tmp_path, real_embedder, stories)
     more = e.ask("Which forced more residents from their homes: the Harlow flood or the Tolva forest fire?")
     assert more.text.startswith("The Harlow flood") and "3,200" in more.text and "800" in more.text
     assert {c.article_id for c in more.citations} == {"flood", "fire"}
@@ -269,18 +271,13 @@ def test_which_of_two_is_larger_or_older_is_composed_from_both_articles(tmp_path
 def test_did_both_stories_say_it_cites_one_sentence_from_each(tmp_path, real_embedder):
     """"Do the A story and the B story both mention X?": a sentence holding X in each story, each cited; where one
     story never says it, a refusal that says which one does."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     stories = [("bridge", "Harlow bridge reopens", "The Harlow bridge reopened on Monday after two years of repairs. "
                 "The work was paid for by the regional council."),
                ("school", "Tolva school extension opens", "A new wing of the Tolva school opened on Friday. "
                 "The regional council paid for the extension, which holds six classrooms."),
                ("market", "Dunmore market returns", "The Dunmore market returned to the square on Saturday. "
                 "Traders said sales were brisk despite the rain.")]
-    for name, title, text in stories:
-        (corpus / f"{name}.json").write_text(json.dumps(
-            {"id": name, "title": title, "published_at": "2031-03-02", "source": "Wire", "text": text}))
-    e = _engine(tmp_path / "index", [corpus], real_embedder)
+    e = _stories_engine(tmp_path, real_embedder, stories)
     yes = e.ask("Do the Harlow bridge story and the Tolva school story both say the regional council paid?")
     assert yes.text.startswith("Yes") and {c.article_id for c in yes.citations} == {"bridge", "school"}
     one = e.ask("Do the Harlow bridge story and the Dunmore market story both say the regional council paid?")
