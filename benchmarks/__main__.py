@@ -37,7 +37,7 @@ from pathlib import Path
 
 from benchmarks import corpora
 from rag.config import Config
-from tests.chroma_server import chroma_server  # the same `chroma run` starter the server-mode tests use
+from benchmarks.chroma_server import chroma_server  # the same `chroma run` starter the server-mode tests use
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"

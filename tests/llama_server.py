@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from rag.embedding.base import verify_sha256
-from tests.chroma_server import free_port
+from benchmarks.chroma_server import free_port
 
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"

@@ -6,7 +6,7 @@ from rag.config import Config
 from rag.engine import Engine
 from rag.extractive import ExtractiveAnswerer
 from rag.store import Store
-from tests.chroma_server import chroma_cli, chroma_server
+from benchmarks.chroma_server import chroma_cli, chroma_server
 from tests.conftest import FAKE_THRESHOLD
 
 pytestmark = pytest.mark.skipif(chroma_cli() is None, reason="the chroma command (chromadb) is not installed")

@@ -8,7 +8,7 @@ from rag.chunking import chunk_article
 from rag.config import Config
 from rag.engine import Engine
 from rag.store import Store
-from tests.chroma_server import chroma_cli, chroma_server
+from benchmarks.chroma_server import chroma_cli, chroma_server
 from tests.fakes import HashEmbedder
 
 ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'ray[data]')")

@@ -10,7 +10,7 @@ from rag.store import Store
 from rag.store.vectors import where_of
 from rag.retriever import make_where
 from rag.types import Filter
-from tests.chroma_server import chroma_cli, chroma_server
+from benchmarks.chroma_server import chroma_cli, chroma_server
 from tests.test_speed_chroma_server import make_engine
 
 

@@ -1,4 +1,7 @@
-"""A real `chroma run` server on a free loopback port, for the server-mode tests."""
+"""A real `chroma run` server on a free loopback port: the benchmarks' server figures and the server-mode tests.
+
+It lives here, not in tests/, so that the benchmarks import nothing from the test suite (tests may import
+benchmarks; the other way round made a benchmark run depend on the tests folder)."""
 
 from __future__ import annotations
 
