@@ -9,7 +9,9 @@ a reader can check:
   `Citation.answer_span` marks the phrase inside it. The phrase is an entity of the label
   the question asks for (CARDINAL, DATE, PERSON, GPE, ORG, ...) that the question does not
   already contain, preferring the one attached in the parse to the question's focus noun
-  ("how many soldiers") or verb ("how many stationed").
+  ("how many soldiers") or verb ("how many stationed"). A "which N" question is typed by
+  its noun's meaning (`rag.answertypes`): "Which news agency ...?" asks for an
+  organisation, "In which borough ...?" for a place, "Which player ...?" for a person.
 - The question's constraints (its verb, and what a place preposition hangs on the verb or
   the focus: "stationed in Kursk") choose among the phrases: the one whose own clause holds
   them ("an estimated 11,000 of whom have been stationed in Kursk", not the 12,000 of the
@@ -62,6 +64,11 @@ LABELS = {
     "person": ("PERSON", "ORG", "NORP"),
     "place": ("GPE", "LOC", "FAC"),
     "entity": ("ORG", "GPE", "PRODUCT", "WORK_OF_ART", "EVENT", "FAC", "LOC", "NORP", "PERSON", "LAW"),
+    # the kinds `rag.answertypes` reads from a "which N" question's noun
+    "someone": ("PERSON",),  # "Which player ...?": a person's name, where "who" may be answered by a body
+    "org": ("ORG", "NORP", "PRODUCT", "FAC"),
+    "facility": ("FAC", "GPE", "LOC", "ORG"),
+    "work": ("WORK_OF_ART", "PRODUCT", "ORG", "EVENT", "FAC"),
 }
 NAMED = ("PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW")
 SAY = frozenset("say tell announce claim state add write warn insist explain deny confirm report".split())
@@ -125,7 +132,8 @@ class Reading:
         return self.candidate.score
 
 
-def frame(question: str, doc) -> Frame:
+def frame(question: str, doc, types=None) -> Frame:
+    """`types`: a `rag.answertypes.AnswerTypes`; with it, a "which N" question is typed by its noun."""
     info = analyze(question)
     low = question.lower()
     tokens = [t for t in doc if not t.is_punct]
@@ -158,6 +166,12 @@ def frame(question: str, doc) -> Frame:
         focus_tok = next((t for t in doc if t.pos_ == "NOUN" and stem(t.text) == info.focus), None)
     if focus_tok is None and kind == "yesno":
         focus_tok = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ == "NOUN"), None)
+    if types is not None and kind in ("other", "entity", "name"):
+        asked = _determined(doc)
+        typed = _typed(types, asked)
+        if typed is not None:  # "Which construction company ...?": an organisation
+            typed = "someone" if typed == "person" else typed
+            kind, labels, focus_tok = typed, LABELS[typed], asked
     if verb in ("be", "have", "do") and focus_tok is not None and focus_tok.head.pos_ == "VERB":
         verb = focus_tok.head.lemma_.lower()
     modifiers = ()
@@ -197,6 +211,34 @@ def frame(question: str, doc) -> Frame:
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
                  modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok),
                  None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None)
+
+
+def _determined(doc):
+    """The noun the question asks for a name of: the one its "which" or "what" determines ("Which news agency",
+    "At which university": the small model's parse does not always attach the two, so the noun right after the
+    wh-determiner counts too), or the noun of "the name of the ship"; None for any other question."""
+    for t in doc:
+        if t.lower_ in ("which", "what") and t.tag_ == "WDT":
+            if t.dep_ == "det" and t.head.pos_ == "NOUN":
+                return t.head
+            after = doc[t.i + 1] if t.i + 1 < len(doc) else None
+            if after is not None and after.pos_ == "NOUN":
+                return after.head if after.dep_ == "compound" and after.head.pos_ == "NOUN" else after
+        if t.lemma_.lower() == "name" and t.i < 4:
+            of = next((c for c in t.children if c.lower_ == "of"), None)
+            named = next((c for c in of.children if c.dep_ == "pobj" and c.pos_ == "NOUN"), None) if of else None
+            if named is not None:
+                return named
+    return None
+
+
+def _typed(types, noun) -> str | None:
+    """The kind of name `noun` asks for: read from it with its compound nouns ("news agency"), else from it alone
+    (where "construction company" is as near a facility as an organisation, "company" is not)."""
+    if noun is None:
+        return None
+    before = [c.lower_ for c in noun.children if c.dep_ == "compound" and c.pos_ == "NOUN" and c.i < noun.i]
+    return (types.kind_of(" ".join(before + [noun.lower_])) if before else None) or types.kind_of(noun.lower_)
 
 
 def _predicate(doc) -> str | None:
@@ -1015,7 +1057,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
     language = answerer.language() if callable(answerer.language) else answerer.language
     top = ranked[:READ]
     q_doc, *docs = language.parse_many([question] + [c.text for c in top])  # one batch for the model
-    f = frame(question, q_doc)
+    f = frame(question, q_doc, getattr(answerer, "types", None))
     if f.compare == "time":
         best_by_article: dict[str, object] = {}
         for c in ranked:

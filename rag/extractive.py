@@ -6,8 +6,10 @@ meaning (cosine similarity of sentence and question under the index's own embedd
 model), key terms (the idf-weighted share of the question's stemmed content words that
 the sentence contains) and the retrieval score of its passage. A sentence that lacks what
 the question asks for (a number for "how many", a date for "when", a name for "who",
-see `rag.questions`) is not a candidate. The best sentence, plus up to two more that score
-nearly as well and say something new, make the answer, in the order of their scores.
+see `rag.questions`) is not a candidate, nor is a question (an interviewer's, a rhetorical
+one). A sentence that opens on a pronoun ("He was found on Jan. 5.") or answers an
+interview question is read with the sentence before it (`CONTEXT_WEIGHT`). The best
+sentence, plus up to two more that score nearly as well and say something new, make the answer, in the order of their scores.
 
 If no candidate reaches `threshold`, the answer is `CANNOT_ANSWER`. The threshold and the
 weights were calibrated on the shipped evaluation sets' answerable and unanswerable
@@ -17,6 +19,7 @@ questions (see evals/README.md for the figures).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -24,6 +27,7 @@ from typing import Sequence
 import numpy as np
 
 from rag.answer import Answer, Citation, cannot_answer
+from rag.answertypes import AnswerTypes
 from rag.text import marker, sentence_spans
 from rag.embedding import Embedder, embed_cached
 from rag.questions import analyze, answer_type_match, terms, year_match, years
@@ -34,7 +38,13 @@ THRESHOLD = 0.42
 YEAR_MISMATCH = 0.5  # a passage that cannot speak of the year asked about is a weaker match
 NEAR_BEST = 0.06  # extra sentences must score within this of the best one
 REDUNDANT = 0.85  # a sentence this similar to one already chosen adds nothing
+# A sentence that opens on a pronoun ("He was found on Jan. 5.") or answers an interview question ("Thomas
+# Jefferson.") is read with the sentence before it: that sentence's key terms count this much, and its meaning is
+# the better of its own and that of the two together. Fitted on the fitting sets (evals/README.md "Fifth round").
+CONTEXT_WEIGHT = 0.5
+_REFERS = re.compile(r"(he|she|it|they|his|her|its|their|this|these|those)\b", re.I)
 MAX_EMBEDDED = 8  # candidate sentences embedded per question
+MAX_CONTEXT = 2  # and at most this many of them also with the sentence before (the most promising first)
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self.language = language  # a `rag.language.Language` (or a callable giving one): exact answers, `rag.exact`
         self.search = None  # `Engine.search`, set by the engine: a comparison searches for each side it names
+        self.types = AnswerTypes(embedder)  # what a "which N" question asks for (`rag.answertypes`, `rag.exact`)
         self.threshold = threshold
         self.max_sentences = max_sentences
         self.weights = weights
@@ -110,11 +121,17 @@ class ExtractiveAnswerer:
         asked_years = years(question)
         seen: set[tuple[str, tuple[int, int]]] = set()
         pool: list[tuple[Hit, tuple[int, int], str, float]] = []
+        context: list[str] = []  # the sentence before, where it is what this one answers or refers back to
         for h in hits:
+            before = ""
             for start, end in sentence_spans(h.text, offset=h.span[0]):
                 text = h.text[start - h.span[0]:end - h.span[0]]
                 key = (h.article_id, (start, end))
-                if key in seen or len(text.split()) < 4:
+                last, before = before, text
+                replies = last.rstrip().endswith("?")  # an interview's answer: short ones count too
+                if text.rstrip().endswith("?"):
+                    continue  # a question states nothing
+                if key in seen or (len(text.split()) < 4 and not replies):
                     continue
                 seen.add(key)
                 match = answer_type_match(info, text, h.text)
@@ -122,6 +139,7 @@ class ExtractiveAnswerer:
                     match *= YEAR_MISMATCH
                 if match > 0:
                     pool.append((h, (start, end), text, match))
+                    context.append(last if replies or _REFERS.match(text) else "")
         if not pool:
             return []
         q_terms = set(info.terms)
@@ -130,11 +148,21 @@ class ExtractiveAnswerer:
         idf = {t: math.log(1 + (len(pool) + 1) / (df.get(t, 0) + 0.5)) for t in q_terms}
         total_idf = sum(idf.values()) or 1.0
         coverage = [sum(idf[t] for t in q_terms & ts) / total_idf for ts in sentence_terms]
+        for i, (ts, before) in enumerate(zip(sentence_terms, context)):
+            if before:
+                wide = sum(idf[t] for t in q_terms & (ts | set(terms(before)))) / total_idf
+                coverage[i] += CONTEXT_WEIGHT * (wide - coverage[i])
         # Embedding sentences is the answerer's whole cost: only the most promising ones by the
         # signals known beforehand are embedded (a cap of 6 already left the fitted utility unchanged).
         order = sorted(range(len(pool)), key=lambda i: -pool[i][3] * (pool[i][0].score + 0.5 * coverage[i]))
         keep = order[:self.max_embedded]
-        vectors = embed_cached(self.embedder, [pool[i][2] for i in keep])  # same vectors, fewer model calls
+        read_with = [i for i in keep if context[i]][:MAX_CONTEXT]
+        texts = [pool[i][2] for i in keep] + [f"{context[i]} {pool[i][2]}" for i in read_with]
+        every = embed_cached(self.embedder, texts)  # one batch; same vectors, fewer model calls
+        vectors = every[:len(keep)]
         q_vec = self.embedder.embed_query(question)
-        return [Candidate(pool[i][0], pool[i][1], pool[i][2], pool[i][3], float(vec @ q_vec), coverage[i], vec)
+        meaning = {i: float(vec @ q_vec) for i, vec in zip(keep, vectors)}
+        for i, vec in zip(read_with, every[len(keep):]):
+            meaning[i] = max(meaning[i], float(vec @ q_vec))
+        return [Candidate(pool[i][0], pool[i][1], pool[i][2], pool[i][3], meaning[i], coverage[i], vec)
                 for i, vec in zip(keep, vectors)]

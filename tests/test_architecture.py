@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ANSWER_SIDE = {"rag.answer", "rag.citations", "rag.extractive", "rag.llm", "rag.prompts", "rag.render",
+ANSWER_SIDE = {"rag.answer", "rag.answertypes", "rag.citations", "rag.extractive", "rag.llm", "rag.prompts",
+               "rag.render",
                "rag.questions", "rag.diversity", "rag.duplicates", "rag.llama", "rag.types", "rag.text"}
 
 
