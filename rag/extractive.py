@@ -39,12 +39,12 @@ YEAR_MISMATCH = 0.5  # a passage that cannot speak of the year asked about is a 
 NEAR_BEST = 0.06  # extra sentences must score within this of the best one
 REDUNDANT = 0.85  # a sentence this similar to one already chosen adds nothing
 # A sentence that opens on a pronoun ("He was found on Jan. 5.") or answers an interview question ("Thomas
-# Jefferson.") is read with the sentence before it: that sentence's key terms count this much, and its meaning is
-# the better of its own and that of the two together. Fitted on the fitting sets (evals/README.md "Fifth round").
-CONTEXT_WEIGHT = 0.5
+# Jefferson.") is read with the sentence before it: that sentence's key terms count as its own. Fitted on the
+# fitting sets (evals/README.md "Fifth round": 0.5 scored the same but for one citation; reading the two
+# together for their meaning as well gained about one question a set and cost 5-10 ms on unseen passages).
+CONTEXT_WEIGHT = 1.0
 _REFERS = re.compile(r"(he|she|it|they|his|her|its|their|this|these|those)\b", re.I)
 MAX_EMBEDDED = 8  # candidate sentences embedded per question
-MAX_CONTEXT = 2  # and at most this many of them also with the sentence before (the most promising first)
 
 
 @dataclass(frozen=True)
@@ -156,13 +156,7 @@ class ExtractiveAnswerer:
         # signals known beforehand are embedded (a cap of 6 already left the fitted utility unchanged).
         order = sorted(range(len(pool)), key=lambda i: -pool[i][3] * (pool[i][0].score + 0.5 * coverage[i]))
         keep = order[:self.max_embedded]
-        read_with = [i for i in keep if context[i]][:MAX_CONTEXT]
-        texts = [pool[i][2] for i in keep] + [f"{context[i]} {pool[i][2]}" for i in read_with]
-        every = embed_cached(self.embedder, texts)  # one batch; same vectors, fewer model calls
-        vectors = every[:len(keep)]
+        vectors = embed_cached(self.embedder, [pool[i][2] for i in keep])  # same vectors, fewer model calls
         q_vec = self.embedder.embed_query(question)
-        meaning = {i: float(vec @ q_vec) for i, vec in zip(keep, vectors)}
-        for i, vec in zip(read_with, every[len(keep):]):
-            meaning[i] = max(meaning[i], float(vec @ q_vec))
-        return [Candidate(pool[i][0], pool[i][1], pool[i][2], pool[i][3], meaning[i], coverage[i], vec)
+        return [Candidate(pool[i][0], pool[i][1], pool[i][2], pool[i][3], float(vec @ q_vec), coverage[i], vec)
                 for i, vec in zip(keep, vectors)]
