@@ -516,10 +516,8 @@ def _conflict(f: Frame, doc, c, article_low: str = "") -> tuple[str | None, str]
                 return "speaker", speakers[0]
             else:
                 return "speaker", ""
-        if not any(_same(f.speaker, s) for s in speakers):
-            if speakers:
-                return "speaker", speakers[0]
-            return "speaker", ""
+        if not any(_same(f.speaker, s) for s in speakers):  # "He said ..." is someone else, but names no one
+            return "speaker", next((s for s in speakers if s.lower() not in _PRONOUNS), "")
     if f.actor and not f.speaker and not any(_same(s, f.actor) for s in _subjects(doc, main_only=False)):
         others = [s for s in _subjects(doc) + _speakers(doc) if not _same(s, f.actor)]
         if others:
@@ -573,6 +571,9 @@ def _same(a: str, b: str) -> bool:
     wa = {w for w in re.findall(r"\w+", a.lower()) if len(w) > 1}
     wb = {w for w in re.findall(r"\w+", b.lower()) if len(w) > 1}
     return bool(wa & wb)
+
+
+_PRONOUNS = frozenset("he she it they we i you".split())
 
 
 def _speakers(doc) -> list[str]:
@@ -668,7 +669,7 @@ def near_miss(question: str, f: Frame, hits: Sequence[Hit], readings: list[Readi
     near = [r for r in readings if r.conflict and r.score >= threshold]
     if not near:
         return None
-    r = max(near, key=lambda r: (r.held, _says_verb(r, f), r.attached, r.score))
+    r = max(near, key=lambda r: (bool(r.said), r.held, _says_verb(r, f), r.attached, r.score))  # one it can name
     what = f" ({inline(r.phrase)})" if r.phrase else ""
     if r.conflict == "speaker":
         said = f"The articles quote {r.said} [1], not {f.speaker}." if r.said else \
