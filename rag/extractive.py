@@ -9,7 +9,8 @@ the question asks for (a number for "how many", a date for "when", a name for "w
 see `rag.questions`) is not a candidate, nor is a question (an interviewer's, a rhetorical
 one). A sentence that opens on a pronoun ("He was found on Jan. 5.") or answers an
 interview question is read with the sentence before it (`CONTEXT_WEIGHT`). The best
-sentence, plus up to two more that score nearly as well and say something new, make the answer, in the order of their scores.
+sentence, plus up to two more that score nearly as well and say something new, make the
+answer, in the order of their scores.
 
 If no candidate reaches `threshold`, the answer is `CANNOT_ANSWER`. The threshold and the
 weights were calibrated on the shipped evaluation sets' answerable and unanswerable

@@ -7,8 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_SIDE = {"rag.answer", "rag.answertypes", "rag.citations", "rag.extractive", "rag.llm", "rag.prompts",
-               "rag.render",
-               "rag.questions", "rag.diversity", "rag.duplicates", "rag.llama", "rag.types", "rag.text"}
+               "rag.render", "rag.questions", "rag.diversity", "rag.duplicates", "rag.llama", "rag.types", "rag.text"}
 
 
 def _module(path: Path) -> str:
