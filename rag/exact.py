@@ -546,11 +546,18 @@ def _conflict(f: Frame, doc, c, article_low: str = "") -> tuple[str | None, str]
             continue
         if _same(text, c.hit.source or "") or _same(text, " ".join(c.hit.sources)) or _same(text, c.hit.url or ""):
             continue  # "according to Wikinews": the outlet, not a name the sentence must hold
-        if label == "NORP" and re.search(r"(an|ese|ish|i)$", text.lower()):
+        if label == "NORP" and _DEMONYM.search(text.lower()):
             continue  # a demonym ("American"): the article may name the country instead ("the United States")
         if label in ("PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP") and not _mentioned(text, passage_low):
             return "name", text
     return None, ""
+
+
+_DEMONYM = re.compile(r"(an|ese|ish|i)$")
+
+
+def _demonym(ent) -> bool:
+    return ent.label_ == "NORP" and bool(_DEMONYM.search(ent.text.lower()))
 
 
 def _kin(a: str, b: str) -> bool:
@@ -758,6 +765,7 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
     names = [e for e in q_ents if e.label_ in NAMED]
     name_words = {w.lower() for e in q_ents for w in e.text.split()}
     content = _content(q_doc, name_words) if q_doc is not None else list(f.nouns)
+    unnamed = [t for t in q_doc if t.pos_ == "PROPN" and not t.ent_type_ and t.i > 0] if q_doc is not None else []
     objects = [t.lemma_.lower() for t in q_doc if t.dep_ in ("dobj", "attr", "pobj") and t.pos_ == "NOUN"
                and not t.ent_type_ and t.head.pos_ in ("VERB", "AUX", "ADP")] if q_doc is not None else list(f.nouns)
     for r, doc in zip(readings, docs):
@@ -777,6 +785,22 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
 
         def cite(e=None):
             return (citation(1, c, (base + e.start_char, base + e.end_char) if e is not None else None),)
+        # A name of the question the sentence lacks: another of its kind there says "No"; the article's
+        # title may hold it ("So I decided to sell eHow" in "Jack Herrick, wikiHow founder interviewed"); a
+        # demonym may stand for the country the article names instead. Else the sentence is someone else's
+        # ("about 100,000 Greeks worship" is not the Church's figure), checked before its figures.
+        title = (c.hit.title or "").lower()
+        missing = [e for e in names if not _mentioned(e.text, low) and not _same(e.text, c.hit.source or "")
+                   and not _mentioned(e.text, title) and not _demonym(e)]
+        if not missing and any(not _mentioned(t.text, low) and not _mentioned(t.text, title) for t in unnamed):
+            continue  # a proper noun the model tagged as no entity ("Did Tomasz Brenner sell ...")
+        if missing:
+            kinds = {"GPE", "LOC", "FAC"} if missing[0].label_ in ("GPE", "LOC", "FAC") else {missing[0].label_}
+            other = next((e for e in doc.ents if e.label_ in kinds and e.text.lower() not in question.lower()
+                          and not _in_question(e.text, question.lower())), None)
+            if other is not None and share >= YES_SHARE:
+                return Answer(question, f"No: {other.text} [1].", cite(other), tuple(hits), name)
+            continue
         if figures:
             stated = [e for e in doc.ents if e.label_ in _FIGURES]
             same_kind = [e for e in stated if e.label_ == figures[0].label_ or
@@ -797,14 +821,6 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
                 return Answer(question, f"No: {inline(dates[0].text)} [1].", cite(dates[0]), tuple(hits), name)
             if not dates and published not in years_asked and not any(y in c.hit.text for y in years_asked):
                 continue  # nothing ties the sentence to the year asked
-        missing = [e for e in names if not _mentioned(e.text, low) and not _same(e.text, c.hit.source or "")]
-        if missing:
-            kinds = {"GPE", "LOC", "FAC"} if missing[0].label_ in ("GPE", "LOC", "FAC") else {missing[0].label_}
-            other = next((e for e in doc.ents if e.label_ in kinds and e.text.lower() not in question.lower()
-                          and not _in_question(e.text, question.lower())), None)
-            if other is not None and share >= YES_SHARE:
-                return Answer(question, f"No: {other.text} [1].", cite(other), tuple(hits), name)
-            continue
         negated = any(t.dep_ == "neg" or t.lower_ in _NEGATION for t in doc
                       if t.head.lemma_.lower() == (f.verb or "") or t.head.dep_ == "ROOT") or \
             any(t.lower_ == "without" and any(c.lemma_.lower() in {f.verb, *content} for c in t.children)

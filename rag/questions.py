@@ -87,6 +87,17 @@ def analyze(question: str) -> QuestionInfo:
 _YES_NO = re.compile(r"^(did|does|do|is|was|were|are|has|have|had|can|could|will|would|should)\b(?!.*\b(how many|how much)\b)")
 
 
+def _known(info: QuestionInfo) -> str:
+    """What the answer must not merely repeat: the question's own words, lowercased. A yes/no question's
+    figure or date is what a sentence must state to answer it ("Does the church put the number at
+    100,000?"), so there nothing is left out."""
+    return "" if _asks_yes_no(info) else info.text.lower()
+
+
+def _asks_yes_no(info: QuestionInfo) -> bool:
+    return bool(_YES_NO.match(info.text.lower()))
+
+
 def _head(phrase: str) -> str | None:
     words = []
     for w in phrase.split():
@@ -121,7 +132,7 @@ def answer_type_match(info: QuestionInfo, sentence: str, passage: str = "") -> f
     a number elsewhere counts something else.
     """
     if info.kind == "count" and info.focus:
-        q_low = info.text.lower()
+        q_low = _known(info)
         sentence = _not_counts(sentence)  # "Fifteen-year-old", "in 1990": not counts
         if not any(m.group(0).lower() not in q_low for m in NUMBER.finditer(sentence)):
             return 0.0
@@ -132,8 +143,9 @@ def answer_type_match(info: QuestionInfo, sentence: str, passage: str = "") -> f
         if any(_number_near(sentence, k) for t in info.terms for k in kin_stems(t) - {t, info.focus}):
             return 0.85
         # The counted noun is there but no number goes with it: the number counts something else.
+        # (A yes/no question's figure may be put by someone else in other words: "puts that number closer to 40,000".)
         named = {stem(w) for w in _WORD.findall(sentence + " " + passage)}
-        return 0.0 if info.focus in named else 0.85
+        return 0.0 if info.focus in named and not _asks_yes_no(info) else 0.85
     return 1.0 if has_answer_type(info, sentence) else 0.0
 
 
@@ -143,7 +155,7 @@ def has_answer_type(info: QuestionInfo, sentence: str) -> bool:
         return True
     q_low = info.text.lower()
     if info.kind in ("count", "number"):
-        numbers = [m.group(0) for m in NUMBER.finditer(_not_counts(sentence)) if m.group(0).lower() not in q_low]
+        numbers = [m.group(0) for m in NUMBER.finditer(_not_counts(sentence)) if m.group(0).lower() not in _known(info)]
         if not numbers:
             return False
         if info.kind == "count" and info.focus:
@@ -156,7 +168,7 @@ def has_answer_type(info: QuestionInfo, sentence: str) -> bool:
     if info.kind == "percent":
         return bool(PERCENT.search(sentence))
     if info.kind == "date":
-        return any(m.group(0).lower() not in q_low for m in DATE.finditer(sentence))
+        return any(m.group(0).lower() not in _known(info) for m in DATE.finditer(sentence))
     names = [m.group(0) for m in NAME.finditer(sentence) if m.group(0).lower() not in q_low and m.start() > 0] + \
             [m.group(0) for m in NAME.finditer(sentence) if m.start() == 0 and m.group(0).lower() not in q_low]
     if info.kind == "person":

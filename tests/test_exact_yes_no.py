@@ -1,0 +1,59 @@
+"""Yes/no questions that name who or what a sentence leaves to its article, with the real models.
+
+A yes/no question's figure is the question's own: the sentence that states it is the evidence,
+not a sentence to pass over for repeating the question. A name the question gives may be left
+out of the sentence that answers it when the article's title names it (an interview's "I").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import CANNOT_ANSWER
+from tests.test_exact_real_model import _stories_engine
+
+pytestmark = pytest.mark.real_model
+
+
+@pytest.fixture(scope="module")
+def valley(tmp_path_factory, real_embedder):
+    stories = [
+        ("bird-count", "Volunteers count wading birds along the Esk estuary",
+         "Birdwatchers spent the weekend on the mudflats of the Esk estuary for the annual winter count. "
+         "The count began in 1987 and has run every January since. "
+         "Organisers said about 2,400 volunteers took part this year, more than ever before. "
+         "Frost kept many of the smaller birds away from the shore on Saturday. "
+         "The Ornithology Trust puts the number of volunteers closer to 1,900, because some people "
+         "signed up twice."),
+        ("baker-interview", "Miriam Castell, founder of the Loaf Lane bakeries, interviewed",
+         "Wikinews spoke with the baker about how the chain grew from one shop.\n\n"
+         "How did you pay for the second shop?\n\n"
+         "I sold my delivery van and used the money to open the shop on Quay Street. "
+         "The bank had turned me down twice.\n\n"
+         "Do you still bake yourself?\n\n"
+         "Every Sunday, at the first shop."),
+    ]
+    return _stories_engine(tmp_path_factory.mktemp("valley"), real_embedder, stories)
+
+
+def test_a_yes_no_question_is_answered_by_the_sentence_stating_its_own_figure(valley):
+    a = valley.ask("Did the organisers put the number of volunteers at about 2,400?")
+    assert a.text.startswith("Yes"), a.text
+    assert "about 2,400 volunteers" in a.citations[0].quote
+
+
+def test_a_yes_no_question_figure_stated_differently_by_the_one_it_names_is_no(valley):
+    a = valley.ask("Does the Ornithology Trust put the number of volunteers at about 2,400?")
+    assert a.text.startswith("No"), a.text
+    assert "1,900" in a.text and "Ornithology Trust" in a.citations[0].quote
+
+
+def test_an_interview_reply_answers_for_the_person_the_title_names(valley):
+    a = valley.ask("Did Miriam Castell sell her delivery van to pay for the shop on Quay Street?")
+    assert a.text.startswith("Yes"), a.text
+    assert "I sold my delivery van" in a.citations[0].quote
+
+
+def test_a_name_neither_the_sentence_nor_the_title_holds_is_not_confirmed(valley):
+    a = valley.ask("Did Tomasz Brenner sell his delivery van to pay for the shop on Quay Street?")
+    assert not a.text.startswith("Yes"), a.text
