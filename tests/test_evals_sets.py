@@ -56,7 +56,8 @@ def test_shipped_sets_load():
     root = FIXTURES.parent.parent / "evals" / "sets"
     sizes = {p.name: len(load_set(p).items) for p in sorted(root.glob("*.jsonl"))}
     assert sizes == {"blind-seed.jsonl": 30, "blind-wikinews.jsonl": 66, "blind-dated.jsonl": 70, "blind-r3.jsonl": 60,
-                     "blind-r4.jsonl": 60, "blind-r5.jsonl": 75, "blind-r6.jsonl": 75, "blind-named.jsonl": 30, "fit-dated.jsonl": 28,
+                     "blind-r4.jsonl": 60, "blind-r5.jsonl": 75, "blind-r6.jsonl": 75, "blind-r7.jsonl": 75,
+                     "blind-named.jsonl": 30, "fit-dated.jsonl": 28,
                      "fit-extra.jsonl": 42, "seed.jsonl": 12, "wikinews-paraphrase.jsonl": 48,
                      "wikinews-quiz.jsonl": 10, "wikinews.jsonl": 75}
 
