@@ -30,7 +30,9 @@ a reader can check:
 - Comparisons across two articles ("Was the X story published before the Y one?", "Did
   both A and B report ...?", "Do the A story and the B story both say X?", "Which killed
   more: A or B?", "Who was older, X or Y?") are composed from one cited sentence per side
-  (a fresh search for a side the question's own search missed), with dates or figures.
+  (a fresh search for a side the question's own search missed), with dates or figures. Two
+  events ("Which happened first, A or B?") are dated by the date each one's sentence states
+  ("exploded ... on January 28, 1986"), or by its story's date where the sentence states none.
 - The named doer of a wh-question's verb ("How did Kim Jong Un respond?") must not be
   replaced by another named subject or speaker of the sentence.
 - Where the best sentences of different articles give different values for what is
@@ -44,13 +46,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date as Date
+from datetime import date as Date, datetime
 from typing import Sequence
 
 from rag.answer import CANNOT_ANSWER, Answer, Citation, cannot_answer
-from rag.questions import KIN, analyze
+from rag.questions import KIN, analyze, years
 from rag.questions import kin_stems as _kin_stems
-from rag.text import NUMBER_WORDS, stem, terms
+from rag.text import MONTH_PATTERN, NUMBER_WORDS, stem, terms
 from rag.types import Hit
 
 # what each kind of question (`rag.questions.analyze`) is answered by
@@ -200,7 +202,7 @@ def frame(question: str, doc, types=None) -> Frame:
             _COMPARE_TIME.search(low) and re.search(r"\b(story|article|report|piece|one)\b", low):
         compare = "time"
     elif (kind == "yesno" or re.match(r"^(which|what)\b", low)) and _COMPARE_TIME.search(low) and \
-            (re.search(r"\b(happen\w*|occur\w*|took place|take place|came|come)\b", low) and
+            (re.search(r"\b(happen\w*|occur\w*|took place|take place|came|come|beg[au]n|start\w*|launch\w*)\b", low) and
              re.search(r"\b(or|before|after|than)\b", low)
              or re.search(r"\b(reported|published)\b", low) and re.search(r"\bor\b", low)):
         compare = "time"  # "Which happened first, A or B?": two news events, dated by their stories
@@ -832,22 +834,24 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
 
 
 def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, object], name: str,
-                 more=None, ranked: Sequence = ()) -> Answer | None:
-    """"Was the X story published before the Y one?": the two articles the question names, by their dates.
+                 more=None, ranked: Sequence = (), parse=None) -> Answer | None:
+    """"Was the X story published before the Y one?": the two articles the question names, by their dates;
+    "Which happened first, A or B?": the two events, each by the date its sentence states ("exploded ... on
+    January 28, 1986"), or by its story's date where the sentence states none (news reports what just happened).
 
     `more(text)`, where given, ranks sentences of a fresh search for one side (the question's
-    search may have found only one of the two stories)."""
+    search may have found only one of the two stories); `parse(texts)` gives their parses (`rag.language`)."""
     low = question.lower()
     side_words: list[set[str]] = []
-    m = re.search(r"(.*?)\b(before|after|earlier than|later than|or|and|than)\b(.*)", low)
+    m = re.search(r"(.*?)\b(before|after|earlier than|later than|or|and|than)\b(.*)", question, re.I)
     if not m:
         return None
-    left, op, right = m.group(1), m.group(2), m.group(3)
+    left, op, right = m.group(1), m.group(2).lower(), m.group(3)
     sides = []
     for part in (left, right):
         words = set(terms(part)) - {stem(w) for w in "stori articl report piec publish written post releas came "
                                                      "appear date first earlier later one wikinew happen happened occur occurred took "
-                                                     "take place came come".split()}
+                                                     "take place came come began begin start started launch launched".split()}
         if not words:
             return None
         scored = []
@@ -870,10 +874,15 @@ def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, 
         side_words.append(words)
     if sides[0] == sides[1]:
         return None
+    events = parse is not None and not re.search(r"\b(published|written|posted|released|came out|appeared|dated|"
+                                                 r"reported|story|stories|article|report|piece)\b", low)
+
     def stating(aid, words):  # the sentence of that story that best names its side ("the crane accident ...")
         options = [c for c in ranked if c.hit.article_id == aid] or [best_by_article[aid]]
         return max(options, key=lambda c: len(words & set(terms(c.text))))
     a, b = stating(sides[0], side_words[0]), stating(sides[1], side_words[1])
+    if events:
+        return _compare_events(question, hits, name, (left, right), op, (a, b), parse)
     if not a.hit.date or not b.hit.date:
         return None
     da, db = a.hit.date[:10], b.hit.date[:10]
@@ -887,6 +896,70 @@ def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, 
     before = op in ("before", "earlier than") or "earlier" in op or "first" in low.split()
     truth = da < db if before else da > db
     return Answer(question, f"{'Yes' if truth else 'No'}: {both}", cites, tuple(hits), name)
+
+
+_LEAD = re.compile(r"^\s*(?:(?:which|what)\b[^,:;]*?\b(?:first|earlier|sooner|later|last)\b[\s,:;-]*|"
+                   r"(?:did|does|do|was|were|is|are|has|have|had)\s+)", re.I)
+_TRAIL = re.compile(r"[\s,:;?.!-]*\b(?:happen|happened|occur|occurred|take place|took place|begin|began|start|started|"
+                    r"come|came)?[\s,:;?.!-]*$", re.I)
+
+
+_MONTH = re.compile(r"\b" + MONTH_PATTERN + r"\b", re.I)
+
+
+def _side_name(part: str) -> str:
+    """A side of "Which happened first, A or B?" in the question's words: "the loss of Challenger"."""
+    return _TRAIL.sub("", _LEAD.sub("", part)).strip()
+
+
+def event_date(doc) -> tuple[Date, bool, object] | None:
+    """The date a sentence states with its year ("January 28, 1986", "in 1990"): the day, whether the
+    sentence gives more than the year, and its entity; None where it states none ("yesterday")."""
+    from dateutil import parser as dates
+
+    for e in doc.ents:
+        if e.label_ == "DATE" and (stated := years(e.text)):
+            year = min(stated)
+            try:  # fuzzy: "back on January 28, 1986"; the year found above is the one that counts
+                day = dates.parse(e.text, default=datetime(year, 1, 1), fuzzy=True).date().replace(year=year)
+            except (ValueError, OverflowError):
+                day = Date(year, 1, 1)
+            return day, bool(_MONTH.search(e.text) or re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d", e.text)), e
+    return None
+
+
+def _compare_events(question: str, hits: Sequence[Hit], name: str, parts: tuple[str, str], op: str, pair,
+                    parse) -> Answer | None:
+    """Two events compared by the dates their sentences state, or their stories' dates where a sentence
+    states none; the answer says which date is which ("Sep 12, 2015 (the date of its story)")."""
+    whens = []
+    for c, doc in zip(pair, parse([c.text for c in pair])):
+        stated = event_date(doc)
+        if stated is not None:
+            day, exact, e = stated
+            whens.append((day, exact, e.text, (c.span[0] + e.start_char, c.span[0] + e.end_char), c))
+        else:
+            try:
+                day = Date.fromisoformat((c.hit.date or "")[:10])
+            except ValueError:
+                return None  # an undated story: nothing dates this side
+            whens.append((day, True, f"{nice_date(day.isoformat())} (the date of its story)", None, c))
+    (da, exact_a, wa, sa, a), (db, exact_b, wb, sb, b) = whens
+    if da == db or (da.year == db.year and not (exact_a and exact_b)):
+        return None  # the same day, or a bare year against a day of that year: the dates do not decide
+    names = [_side_name(p) or p.strip() for p in parts]
+    sides = [(names[0], wa, a, sa), (names[1], wb, b, sb)]
+    if op in ("or", "and") or re.search(r"^\s*(which|what)\b", question, re.I):
+        later = bool(re.search(r"\b(later|last|most recent|more recent)\b", question, re.I))
+        if (da < db) == later:
+            sides.reverse()  # the side the answer names comes first, cited [1]
+        (n1, w1, c1, s1), (n2, w2, c2, s2) = sides
+        text = f"{n1[:1].upper()}{n1[1:]} came {'later' if later else 'first'}: {w1} [1], against {w2} for {n2} [2]."
+        return Answer(question, text, (citation(1, c1, s1), citation(2, c2, s2)), tuple(hits), name)
+    before = op in ("before", "earlier than")
+    truth = da < db if before else da > db
+    text = f"{'Yes' if truth else 'No'}: {names[0]} {wa} [1], {names[1]} {wb} [2]."
+    return Answer(question, text, (citation(1, a, sa), citation(2, b, sb)), tuple(hits), name)
 
 
 _PIECE = frozenset(stem(w) for w in "article story report piece one interview item coverage".split())
@@ -1081,7 +1154,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
             best_by_article.setdefault(c.hit.article_id, c)
         search = getattr(answerer, "search", None)
         more = (lambda text: answerer.rank(text, search(text, 3))) if search is not None else None
-        got = compare_time(question, hits, best_by_article, name, more, ranked)
+        got = compare_time(question, hits, best_by_article, name, more, ranked, language.parse_many)
         if got is not None:
             return got
     seen: dict[str, str] = {}

@@ -123,10 +123,29 @@ def test_a_comparison_across_two_stories_cites_both(news):
     assert "Jan 12, 2006" in a.text and "Sep 12, 2015" in a.text
 
 
-def test_which_of_two_events_came_first_is_dated_by_their_stories(news):
+def test_which_of_two_events_came_first_names_the_event_and_cites_each_side(news):
     a = news.ask("Which happened first, the Hajj stampede or the Mecca crane collapse?")
-    assert a.text.startswith("Hundreds dead in Hajj stampede came first")
-    assert {c.article_id for c in a.citations} == {"GUM_news_stampede", "GUM_news_crane"}
+    assert a.text.startswith("The Hajj stampede came first"), a.text
+    assert [c.article_id for c in a.citations] == ["GUM_news_stampede", "GUM_news_crane"]
+    assert "Sep 12, 2015 (the date of its story)" in a.text  # the crane sentence states no date of its own
+
+
+def test_events_are_dated_by_the_dates_their_sentences_state_not_by_their_stories(tmp_path, real_embedder):
+    stories = [
+        ("tunnel", "Harbour tunnel marks twenty years",
+         "The harbour tunnel under the Vell estuary opened to traffic on March 3, 2011. "
+         "Engineers say it carries forty thousand cars a day."),
+        ("bridge", "Old Vell bridge to be repainted",
+         "The council will repaint the old Vell bridge this summer. "
+         "The bridge opened to traffic in 1998 and was last repainted a decade ago."),
+    ]
+    engine = _stories_engine(tmp_path, real_embedder, stories)  # both published the same day, in 2031
+    a = engine.ask("Which happened first, the opening of the tunnel or the opening of the bridge?")
+    assert a.text.startswith("The opening of the bridge came first: 1998 [1]"), a.text
+    assert [c.article_id for c in a.citations] == ["bridge", "tunnel"]
+    assert "March 3, 2011" in a.text
+    later = engine.ask("Did the opening of the tunnel happen before the opening of the bridge?")
+    assert later.text.startswith("No"), later.text
 
 
 def test_two_outlets_with_different_figures_are_both_named(tmp_path, real_embedder):
