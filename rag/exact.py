@@ -34,7 +34,9 @@ a reader can check:
   events ("Which happened first, A or B?") are dated by the date each one's sentence states
   ("exploded ... on January 28, 1986"), or by its story's date where the sentence states none.
 - The named doer of a wh-question's verb ("How did Kim Jong Un respond?") must not be
-  replaced by another named subject or speaker of the sentence.
+  replaced by another named subject or speaker of the sentence; where the question asks for
+  the doer ("Who rescued the 700?"), the subject of that verb in the sentence is the answer,
+  a body of people ("fishermen") as well as a name.
 - Where the best sentences of different articles give different values for what is
   asked, the answer says so and cites each ("Reports differ: ...").
 
@@ -114,6 +116,9 @@ class Frame:
     actor: str | None = None
     # "How many of the migrants were Bangladeshi?": what the part counted is said to be; the sentence must say it
     predicate: str | None = None
+    # "Who rescued the 700?", "Which team won?": the question asks for the subject of its verb, so the subject of
+    # that verb in a sentence answers it, a name or not ("fishermen rescued over 700 ...")
+    asks_doer: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,9 +215,11 @@ def frame(question: str, doc, types=None) -> Frame:
         compare = "amount"  # "Which killed more people: A or B?", "Who was older, X or Y?"
     nouns = tuple(t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and not t.ent_type_
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
+    asks_doer = kind in ("person", "someone") and verb is not None and verb not in _LIGHT_VERBS and \
+        _asks_subject(doc, verb)
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
                  modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok),
-                 None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None)
+                 None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None, asks_doer)
 
 
 def _determined(doc):
@@ -276,6 +283,17 @@ def _actor(doc) -> str | None:
                 and any(t.lower_ in _WH_WORDS for t in doc[:e.start - 1]):
             return e.text
     return None
+
+
+def _asks_subject(doc, verb: str) -> bool:
+    """Whether the wh-word ("Who rescued ...?") or the noun it determines ("Which team won ...?") is the
+    subject of the question's verb."""
+    for t in doc:
+        if t.lower_ in ("who", "which", "what"):
+            subj = t.head if t.dep_ == "det" else t
+            if subj.dep_ == "nsubj" and subj.head.lemma_.lower() == verb:
+                return True
+    return False
 
 
 def _subjects(doc, main_only: bool = True) -> list[str]:
@@ -407,8 +425,11 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
     phrase = span = None
     attached = 0
     unique = False
-    if f.labels:
-        best = None
+    best = None
+    doer = _doer(doc, f, q_low) if f.asks_doer else None
+    if doer is not None:  # the subject of the question's own verb: the answer, whatever the other names
+        phrase, span, attached = doer[0], (c.span[0] + doer[1], c.span[0] + doer[2]), 3
+    elif f.labels:
         options = [e for e in doc.ents if e.label_ in f.labels and e.text.lower() not in q_low
                    and not _in_question(e.text, q_low) and not (f.kind == "date" and _duration(e))]
         if f.kind == "place":  # the small model calls some places products or organisations: "in Kursk"
@@ -431,7 +452,7 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
             phrase = e.text
             base = c.span[0]
             span = (base + e.start_char, base + e.end_char)
-    if conflict is None and phrase and f.modifiers and _kin(best[1].root.head.lemma_.lower(), f.focus or ""):
+    if conflict is None and best is not None and f.modifiers and _kin(best[1].root.head.lemma_.lower(), f.focus or ""):
         counted = best[1].root.head  # "a dozen North Korean soldiers" in a sentence on Ukrainian forces
         groups = [m for m in _noun_phrase(counted) if m.i < counted.i and m.ent_type_ in ("NORP", "GPE")]
         if groups and not any(m.lower_ in f.modifiers for m in groups):
@@ -443,7 +464,7 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
     if conflict is None and f.predicate and not _mentioned(f.predicate, doc.text.lower()):
         conflict, said = "scope", f.predicate  # "700 rescued" does not say how many of them were Bangladeshi
     focus_here = bool(f.focus) and any(_kin(t.lemma_.lower(), f.focus) for t in doc)
-    if conflict is None and phrase and f.kind == "count" and f.focus and (not attached or not focus_here) \
+    if conflict is None and best is not None and f.kind == "count" and f.focus and (not attached or not focus_here) \
             and f.focus not in _GENERIC:
         counted = best[1].root.head
         passage = set(terms(c.hit.text))
@@ -452,6 +473,36 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
                 and (stem(f.focus) in passage or not focus_here):
             conflict, said = "counted", counted.text  # "12,000 soldiers" does not count missiles
     return Reading(c, phrase, span, attached, held(f, doc), conflict, said, unique and UNIQUE_IS_EXACT)
+
+
+def _doer(doc, f: Frame, q_low: str) -> tuple[str, int, int] | None:
+    """The subject of the sentence's verb of the question's lemma (or a verb joined to one that has it: "Law
+    earned ... and becomes the youngest"), as (text, start, end) in the sentence: the name it is part of where
+    that name is of a kind the question asks for, else its noun phrase ("fishermen"); None for a pronoun, a
+    subject the question already holds, or a sentence without that verb."""
+    for t in doc:
+        if t.pos_ != "VERB" or not _kin(t.lemma_.lower(), f.verb or ""):
+            continue
+        subj = next((c for c in t.children if c.dep_ == "nsubj"), None)
+        if subj is None and t.dep_ == "conj":
+            subj = next((c for c in t.head.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.pos_ == "PRON" or subj.tag_ in ("WP", "WDT"):
+            continue
+        ent = next((e for e in doc.ents if e.start <= subj.i < e.end), None)
+        if ent is not None:
+            if ent.label_ not in f.labels:
+                continue
+            text, start, end = ent.text, ent.start_char, ent.end_char
+        elif f.kind == "person" and subj.pos_ in ("NOUN", "PROPN"):  # "who": a body of people answers too
+            left = min((x.left_edge.i for x in subj.lefts if x.dep_ in ("amod", "compound", "nmod")), default=subj.i)
+            words = doc[left:subj.i + 1]  # "off-duty firefighters", not "the" nor a clause after it
+            text, start, end = words.text, words.start_char, words.end_char
+        else:
+            continue
+        if not text or _in_question(text, q_low) or text.lower() in q_low:
+            continue
+        return text, start, end
+    return None
 
 
 _SPANS = frozenset("second minute hour day week fortnight month year decade century".split())
