@@ -52,7 +52,7 @@ from datetime import date as Date, datetime
 from typing import Sequence
 
 from rag.answer import CANNOT_ANSWER, Answer, Citation, cannot_answer
-from rag.questions import KIN, analyze, years
+from rag.questions import CURRENCY_SIGNS, CURRENCY_WORDS, KIN, analyze, years
 from rag.questions import kin_stems as _kin_stems
 from rag.text import MONTH_PATTERN, NUMBER_WORDS, stem, terms
 from rag.types import Hit
@@ -449,9 +449,8 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
             e = best[1]
             attached = best[0][0]
             unique = len({o.text for o in options}) == 1
-            phrase = e.text
-            base = c.span[0]
-            span = (base + e.start_char, base + e.end_char)
+            phrase, start, end = figure(e) if e.label_ in _FIGURES else (e.text, e.start_char, e.end_char)
+            span = (c.span[0] + start, c.span[0] + end)
     if conflict is None and best is not None and f.modifiers and _kin(best[1].root.head.lemma_.lower(), f.focus or ""):
         counted = best[1].root.head  # "a dozen North Korean soldiers" in a sentence on Ukrainian forces
         groups = [m for m in _noun_phrase(counted) if m.i < counted.i and m.ent_type_ in ("NORP", "GPE")]
@@ -777,6 +776,27 @@ def amount(text: str) -> tuple[float | None, str]:
     return value, bound
 
 
+# what bounds or hedges a figure ("over 422,000", "more than a thousand"); the model leaves it outside at times
+_QUALIFIERS = frozenset("over above under below about around nearly almost some roughly approximately exceeding "
+                        "more_than less_than fewer_than at_least at_most up_to upwards_of an_estimated".split())
+
+
+def figure(e) -> tuple[str, int, int]:
+    """A figure's phrase with the currency and the bound that the small model leaves outside the entity at times
+    ("$ 50,000", "over 422,000 euros"): (text, start, end) in the sentence."""
+    doc, start, end = e.doc, e.start, e.end
+    if start > 0 and (doc[start - 1].is_currency or doc[start - 1].text in CURRENCY_SIGNS):
+        start -= 1
+    if end < len(doc) and doc[end].lower_ in CURRENCY_WORDS:
+        end += 1
+    for n in (2, 1):
+        if start >= n and "_".join(t.lower_ for t in doc[start - n:start]) in _QUALIFIERS:
+            start -= n
+            break
+    span = doc[start:end]
+    return span.text, span.start_char, span.end_char
+
+
 def agrees(asked: str, stated: str) -> bool:
     """Whether a sentence's figure `stated` satisfies the question's `asked` ("more than a thousand" by 1,426)."""
     (a, bound), (v, _) = amount(asked), amount(stated)
@@ -863,7 +883,7 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
                 return Answer(question, "Yes [1]", cite(hit), tuple(hits), name)
             if same_kind:
                 e = same_kind[0]
-                return Answer(question, f"No: {inline(e.text)} [1].", cite(e), tuple(hits), name)
+                return Answer(question, f"No: {inline(figure(e)[0])} [1].", cite(e), tuple(hits), name)
             continue
         if years_asked:
             dates = [e for e in doc.ents if e.label_ == "DATE" and re.search(r"\b(1[89]\d\d|20\d\d)\b", e.text)]
@@ -1165,7 +1185,8 @@ def compare_amount(answerer, question: str, q_doc, hits: Sequence[Hit], name: st
                                                   for h in (e.root.head, e.root.head.head))]
                 e = (tied or figures or [None])[0]
                 if e is not None and amount(e.text)[0] is not None:
-                    best = (amount(e.text)[0], e.text, c, (c.span[0] + e.start_char, c.span[0] + e.end_char))
+                    text, start, end = figure(e)
+                    best = (amount(e.text)[0], text, c, (c.span[0] + start, c.span[0] + end))
             if best is not None:
                 break
         if best is None:

@@ -31,7 +31,9 @@ DATE = re.compile(
     re.I,
 )
 AGE = re.compile(r"\b(\d{1,3}|(" + "|".join(_NUMBER_WORDS) + r")(-\w+)?)[- ]years?[- ]old\b|\baged? \d{1,3}\b|\b\d{1,3}, (was|is|who)\b|\bin (his|her|their) (teens|twenties|thirties|forties|fifties|sixties)\b", re.I)
-MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(dollars|euros|pounds|yen|yuan|rupees|usd|eur|gbp)\b|\b(usd|us\s?\$)\s?\d", re.I)
+CURRENCY_SIGNS = "$€£¥"
+CURRENCY_WORDS = frozenset("dollars euros pounds yen yuan rupees usd eur gbp".split())
+MONEY = re.compile(rf"[{CURRENCY_SIGNS}]\s?\d|\b\d[\d,.]*\s?({'|'.join(sorted(CURRENCY_WORDS))})\b|\b(usd|us\s?\$)\s?\d", re.I)
 PERCENT = re.compile(r"(\d|\b(?:" + "|".join(_NUMBER_WORDS) + r"))\s?(%|percent\b|per cent\b)", re.I)
 NAME = re.compile(r"\b([A-Z][a-z'\-]+|[A-Z]{2,}|[A-Z]\.)(\s+(de |van |von |bin |al-)?([A-Z][a-z'\-]+|[A-Z]\.|[A-Z]{2,}))+")
 _NAMING_CUE = re.compile(r"\b(named|called|identified as|known as|name (is|was)|nicknamed|titled|dubbed)\s+[\"'“]?[A-Z]")
