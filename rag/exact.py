@@ -19,9 +19,10 @@ a reader can check:
 - The sentence must be about the question's focus and constraints: a nationality or group
   modifying the focus ("Ukrainian soldiers"), the speaker of "what did X say", the names
   the question mentions, the noun a figure counts, the place or event the question puts
-  its answer in ("killed in the stampede"). A sentence that is on topic but about another
-  group, speaker or thing is a near miss: the answer is the cannot-answer phrase followed
-  by what the articles do say.
+  its answer in ("killed in the stampede"), whose the counted thing is ("casualties have
+  Russian troops suffered" is not answered by North Korean troops' casualties). A sentence
+  that is on topic but about another group, speaker or thing is a near miss: the answer is
+  the cannot-answer phrase followed by what the articles do say.
 - Where the answer is sentences, not a phrase, a second sentence is cited only when it
   holds key terms of the question that the first lacks.
 - Yes/no questions are answered "Yes" only when a cited sentence states what is asked,
@@ -119,6 +120,9 @@ class Frame:
     # "Who rescued the 700?", "Which team won?": the question asks for the subject of its verb, so the subject of
     # that verb in a sentence answers it, a name or not ("fishermen rescued over 700 ...")
     asks_doer: bool = False
+    # "How many casualties have Russian troops suffered?": the groups naming whose the counted thing is (the
+    # subject of the question's verb, where the focus is not that subject); a figure for another group's is no answer
+    holder: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,10 @@ def frame(question: str, doc, types=None) -> Frame:
         _asks_subject(doc, verb)
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
                  modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok),
-                 None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None, asks_doer)
+                 None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None, asks_doer,
+                 _groups(next((t for t in doc if t.dep_ == "nsubj" and t.i != focus_tok.i and t.head.pos_ == "VERB"
+                               and t.head.lemma_.lower() not in SAY), None))  # a source is not a holder
+                 if kind == "count" and focus_tok is not None and not modifiers else ())
 
 
 def _determined(doc):
@@ -283,6 +290,26 @@ def _actor(doc) -> str | None:
                 and any(t.lower_ in _WH_WORDS for t in doc[:e.start - 1]):
             return e.text
     return None
+
+
+def _groups(noun) -> tuple[str, ...]:
+    """The nationalities or countries that modify `noun` ("North Korean troops", "Ukraine's forces"), as written."""
+    if noun is None or noun.pos_ not in ("NOUN", "PROPN"):
+        return ()
+    doc, out = noun.doc, []
+    for m in noun.children:
+        if m.dep_ in ("amod", "compound", "poss", "nmod") and m.ent_type_ in ("NORP", "GPE"):
+            ent = next((e for e in doc.ents if e.start <= m.i < e.end), None)
+            text = _POSSESSIVE.sub("", ent.text if ent is not None else m.text)
+            if text not in out:
+                out.append(text)
+    return tuple(out)
+
+
+def _same_group(a: str, b: str) -> bool:
+    """"Ukrainian" and "Ukraine", "North Korean" and "North Korea": a word of each begins the same way."""
+    wa, wb = re.findall(r"[a-z]{3,}", a.lower()), re.findall(r"[a-z]{3,}", b.lower())
+    return any(x[:5] == y[:5] for x in wa for y in wb if x not in ("north", "south", "east", "west"))
 
 
 def _asks_subject(doc, verb: str) -> bool:
@@ -457,6 +484,13 @@ def read(f: Frame, c, doc, question: str, article_low: str = "") -> Reading:
         if groups and not any(m.lower_ in f.modifiers for m in groups):
             ent = next((e for e in doc.ents if e.start <= groups[0].i < e.end), None)
             conflict, said = "group", ent.text if ent is not None else groups[0].text
+    if conflict is None and best is not None and f.holder:  # "some 3,000 casualties" seen by whom
+        counted = best[1].root.head
+        verb = counted.head if counted.pos_ in ("NOUN", "PROPN") else counted
+        subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        groups = _groups(subject)
+        if groups and not any(_same_group(g, h) for g in groups for h in f.holder):
+            conflict, said = "holder", f"{groups[0]} {subject.text}"
     if conflict is None and SCOPE_HELD and f.labels and (where := scope(f)) and \
             not any(_in_passage(w, article_low or f"{c.hit.title} {c.hit.text}".lower()) for w in where):
         conflict, said = "scope", where[0]  # "killed in the stampede" is not answered by a crane collapse's toll
@@ -737,6 +771,8 @@ def near_miss(question: str, f: Frame, hits: Sequence[Hit], readings: list[Readi
         said = f"The nearest sentence [1] is about {r.said}, not {f.actor}."
     elif r.conflict == "counted":
         said = f"The articles count {r.said}{what} [1], not {_plural(f.focus or 'them')}."
+    elif r.conflict == "holder":
+        said = f"The articles give figures for {r.said}{what} [1], not {' or '.join(f.holder)} ones."
     elif r.conflict == "group":
         mods = " ".join(m.capitalize() for m in f.modifiers)
         noun = f.focus or "ones"
@@ -1252,7 +1288,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
     if not readings or readings[0].score < threshold:
         return cannot_answer(question, hits, name)
     near = [r for r in readings if r.conflict is None and r.score >= readings[0].score - NEAR_BEST]
-    if readings[0].conflict in ("group", "counted") and not near:  # the best sentence is about another group or counts another thing
+    if readings[0].conflict in ("group", "holder", "counted") and not near:  # the best sentence is about another group or counts another thing
         return near_miss(question, f, hits, wider(), threshold, name) or cannot_answer(question, hits, name)
     if f.labels:
         got = phrase_answer(question, hits, readings, threshold, name, f.kind)

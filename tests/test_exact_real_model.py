@@ -217,6 +217,20 @@ def test_a_figure_of_another_thing_or_event_is_refused_saying_what_it_counts(tmp
     assert stampede.abstained and "stampede" in stampede.text
 
 
+def test_a_figure_for_another_groups_losses_is_refused_with_whose_it_is(tmp_path, real_embedder):
+    """"How many casualties have Hungarian troops suffered?" names whose the casualties are by the subject, not by
+    a word on "casualties": a sentence giving Austrian troops' casualties does not answer it."""
+    engine = _news_engine(tmp_path, real_embedder, "Fighting continues in the Harrow valley",
+                          "Fighting continued in the Harrow valley on Monday. Officials said Austrian troops in the "
+                          "valley have suffered about 400 casualties since the spring offensive began. "
+                          "Aid groups asked both sides to let convoys through.", "harrow")
+    other = engine.ask("How many casualties have Hungarian troops suffered in the valley?")
+    assert other.text.startswith(CANNOT_ANSWER), other.text
+    assert "Austrian troops" in other.text and "not Hungarian ones" in other.text and "[1]" in other.text
+    own = engine.ask("How many casualties have Austrian troops suffered in the valley?")
+    assert own.text.startswith("About 400 [1]"), own.text
+
+
 def test_a_place_the_articles_never_name_is_refused_even_when_the_group_matches(tmp_path, real_embedder):
     """The sentence counts the Norwegian divers asked about, but in Tromsø; the question names another region."""
     text = ("About 140 Norwegian divers have been sent to the Tromsø coast to search for the missing trawler. "
