@@ -26,7 +26,7 @@ a reader can check:
 - Where the answer is sentences, not a phrase, a second sentence is cited only when it
   holds key terms of the question that the first lacks.
 - Yes/no questions are answered "Yes" only when a cited sentence states what is asked,
-  "No" when it states the contrary (another number for the same thing, a negation), each
+  "No" when it states the contrary (another number, year or day for the same thing, a negation), each
   cited; otherwise the cannot-answer phrase.
 - Comparisons across two articles ("Was the X story published before the Y one?", "Did
   both A and B report ...?", "Do the A story and the B story both say X?", "Which killed
@@ -47,6 +47,7 @@ it), comparisons of more than two sides, and arithmetic across sentences.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date as Date, datetime
@@ -55,7 +56,7 @@ from typing import Sequence
 from rag.answer import CANNOT_ANSWER, Answer, Citation, cannot_answer
 from rag.questions import CURRENCY_SIGNS, CURRENCY_WORDS, KIN, analyze, years
 from rag.questions import kin_stems as _kin_stems
-from rag.text import MONTH_PATTERN, NUMBER_WORDS, stem, terms
+from rag.text import MONTH_PATTERN, MONTHS, NUMBER_WORDS, stem, terms
 from rag.types import Hit
 
 # what each kind of question (`rag.questions.analyze`) is answered by
@@ -861,16 +862,29 @@ def _holds(word: str, lemmas: set[str], text_low: str) -> bool:
     return word in lemmas or any(_kin(word, l) for l in lemmas) or (len(word) > 4 and word[:5] in text_low)
 
 
+_WEEKDAYS = tuple(d.lower() for d in calendar.day_name)
+_DAY_OF_MONTH = re.compile(r"\b(" + MONTH_PATTERN + r")\.?\s+(\d{1,2})\b", re.I)
+
+
+def _days(text: str) -> set[str]:
+    """The weekdays and days of a month a text names: "Saturday, January 11" -> {"saturday", "1-11"}."""
+    low = text.lower()
+    out = {d for d in _WEEKDAYS if re.search(rf"\b{d}\b", low)}
+    out |= {f"{MONTHS[m.group(1).lower()]}-{int(m.group(2))}" for m in _DAY_OF_MONTH.finditer(text)}
+    return out
+
+
 def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading], docs, threshold: float,
            name: str, q_doc=None) -> Answer:
-    """"Yes" when a sentence states it, "No" when one states the contrary (another figure or year for the same
-    thing, another place or person where the question names one, a negation), each cited; else cannot answer.
+    """"Yes" when a sentence states it, "No" when one states the contrary (another figure, year or day for the
+    same thing, another place or person where the question names one, a negation), each cited; else cannot answer.
 
     The first sentence (best first) that is about what is asked decides: it holds most of the question's
     content words or says much the same (cosine), and every name of the question is in its article."""
     q_ents = list(q_doc.ents) if q_doc is not None else []
     figures = [e for e in q_ents if e.label_ in _FIGURES]
     years_asked = {y for e in q_ents if e.label_ == "DATE" for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", e.text)}
+    days_asked = {d for e in q_ents if e.label_ == "DATE" for d in _days(e.text)}
     names = [e for e in q_ents if e.label_ in NAMED]
     name_words = {w.lower() for e in q_ents for w in e.text.split()}
     content = _content(q_doc, name_words) if q_doc is not None else list(f.nouns)
@@ -921,6 +935,12 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
                 e = same_kind[0]
                 return Answer(question, f"No: {inline(figure(e)[0])} [1].", cite(e), tuple(hits), name)
             continue
+        if days_asked:  # "in a Sunday address" against "in a Saturday address": a day the question names
+            stated = [e for e in doc.ents if e.label_ == "DATE" and _days(e.text)]
+            if stated and not any(_days(e.text) & days_asked for e in stated):
+                return Answer(question, f"No: {inline(stated[0].text)} [1].", cite(stated[0]), tuple(hits), name)
+            if not stated and not any(d in _days(c.hit.text) for d in days_asked):
+                continue  # nothing ties the sentence to the day asked
         if years_asked:
             dates = [e for e in doc.ents if e.label_ == "DATE" and re.search(r"\b(1[89]\d\d|20\d\d)\b", e.text)]
             published = (c.hit.date or "")[:4]

@@ -57,3 +57,18 @@ def test_an_interview_reply_answers_for_the_person_the_title_names(valley):
 def test_a_name_neither_the_sentence_nor_the_title_holds_is_not_confirmed(valley):
     a = valley.ask("Did Tomasz Brenner sell his delivery van to pay for the shop on Quay Street?")
     assert not a.text.startswith("Yes"), a.text
+
+
+def test_a_day_the_question_names_is_checked_against_the_day_the_sentence_states(tmp_path, real_embedder):
+    stories = [("ferry", "Island ferry returns to service",
+                "The island ferry returned to service after a month in dry dock. "
+                "The harbour master said the first crossing left on Saturday, March 8, with forty passengers aboard. "
+                "Tickets went on sale the week before.")]
+    engine = _stories_engine(tmp_path, real_embedder, stories)
+    wrong_day = engine.ask("Did the first crossing leave on Sunday?")
+    assert wrong_day.text.startswith("No: Saturday"), wrong_day.text
+    assert "first crossing left" in wrong_day.citations[0].quote
+    wrong_date = engine.ask("Did the first crossing leave on March 9?")
+    assert wrong_date.text.startswith("No"), wrong_date.text
+    right = engine.ask("Did the first crossing leave on Saturday?")
+    assert right.text.startswith("Yes"), right.text
