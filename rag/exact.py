@@ -56,7 +56,7 @@ from typing import Sequence
 from rag.answer import CANNOT_ANSWER, Answer, Citation, cannot_answer
 from rag.questions import CURRENCY_SIGNS, CURRENCY_WORDS, KIN, analyze, years
 from rag.questions import kin_stems as _kin_stems
-from rag.text import MONTH_PATTERN, MONTHS, NUMBER_WORDS, stem, terms
+from rag.text import MONTH_PATTERN, MONTHS, NUMBER_WORDS, REFERS_BACK, sentence_spans, stem, terms
 from rag.types import Hit
 
 # what each kind of question (`rag.questions.analyze`) is answered by
@@ -874,6 +874,13 @@ def _days(text: str) -> set[str]:
     return out
 
 
+def _before(c) -> str:
+    """The sentence before candidate `c` in its passage, lower case ("" at the passage's start)."""
+    head = c.hit.text[:max(0, c.span[0] - c.hit.span[0])]
+    spans = sentence_spans(head)
+    return head[spans[-1][0]:spans[-1][1]].lower() if spans else ""
+
+
 def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading], docs, threshold: float,
            name: str, q_doc=None) -> Answer:
     """"Yes" when a sentence states it, "No" when one states the contrary (another figure, year or day for the
@@ -913,8 +920,9 @@ def yes_no(question: str, f: Frame, hits: Sequence[Hit], readings: list[Reading]
         # demonym may stand for the country the article names instead. Else the sentence is someone else's
         # ("about 100,000 Greeks worship" is not the Church's figure), checked before its figures.
         title = (c.hit.title or "").lower()
+        before = _before(c) if REFERS_BACK.match(c.text) or c.text.startswith("The ") else ""  # "The parents are ..."
         missing = [e for e in names if not _mentioned(e.text, low) and not _same(e.text, c.hit.source or "")
-                   and not _mentioned(e.text, title) and not _demonym(e)]
+                   and not _mentioned(e.text, title) and not _demonym(e) and not _mentioned(e.text, before)]
         if not missing and any(not _mentioned(t.text, low) and not _mentioned(t.text, title) for t in unnamed):
             continue  # a proper noun the model tagged as no entity ("Did Tomasz Brenner sell ...")
         if missing:

@@ -20,7 +20,6 @@ questions (see evals/README.md for the figures).
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Sequence
@@ -29,7 +28,7 @@ import numpy as np
 
 from rag.answer import Answer, Citation, cannot_answer
 from rag.answertypes import AnswerTypes
-from rag.text import marker, sentence_spans
+from rag.text import REFERS_BACK, marker, sentence_spans
 from rag.embedding import Embedder, embed_cached
 from rag.questions import analyze, answer_type_match, terms, year_match, years
 from rag.types import Hit
@@ -44,7 +43,6 @@ REDUNDANT = 0.85  # a sentence this similar to one already chosen adds nothing
 # fitting sets (evals/README.md "Fifth round": 0.5 scored the same but for one citation; reading the two
 # together for their meaning as well gained about one question a set and cost 5-10 ms on unseen passages).
 CONTEXT_WEIGHT = 1.0
-_REFERS = re.compile(r"(he|she|it|they|his|her|its|their|this|these|those)\b", re.I)
 MAX_EMBEDDED = 8  # candidate sentences embedded per question
 
 
@@ -140,7 +138,7 @@ class ExtractiveAnswerer:
                     match *= YEAR_MISMATCH
                 if match > 0:
                     pool.append((h, (start, end), text, match))
-                    context.append(last if replies or _REFERS.match(text) else "")
+                    context.append(last if replies or REFERS_BACK.match(text) else "")
         if not pool:
             return []
         q_terms = set(info.terms)

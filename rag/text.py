@@ -81,6 +81,9 @@ def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 # -- words ------------------------------------------------------------------------------
 
+# a sentence opening on one of these refers back to the sentence before ("He was found on Jan. 5.")
+REFERS_BACK = re.compile(r"(he|she|it|they|his|her|its|their|this|these|those)\b", re.I)
+
 STOPWORDS = frozenset("""
 a about above after again against all also am an and any are as at be because been before being below
 between both but by can could did do does doing down during each else ever few for from further had has

@@ -72,3 +72,17 @@ def test_a_day_the_question_names_is_checked_against_the_day_the_sentence_states
     assert wrong_date.text.startswith("No"), wrong_date.text
     right = engine.ask("Did the first crossing leave on Saturday?")
     assert right.text.startswith("Yes"), right.text
+
+
+def test_a_sentence_that_refers_back_holds_the_names_of_the_one_before(tmp_path, real_embedder):
+    stories = [("bakery", "Bakery owners in court",
+                "The trading standards office took two bakers to court on Monday. "
+                "Maria and Jonas Berg have run the bakery on Quay Street since 2019. "
+                "The couple are also accused of selling bread past its date to a primary school. "
+                "They deny the charges.")]
+    engine = _stories_engine(tmp_path, real_embedder, stories)
+    a = engine.ask("Are Maria and Jonas Berg accused of selling bread past its date to a primary school?")
+    assert a.text.startswith("Yes"), a.text
+    assert "The couple are also accused" in a.citations[0].quote
+    other = engine.ask("Is Tomasz Brenner accused of selling bread past its date to a primary school?")
+    assert not other.text.startswith("Yes"), other.text
