@@ -985,8 +985,9 @@ def compare_time(question: str, hits: Sequence[Hit], best_by_article: dict[str, 
     sides = []
     for part in (left, right):
         words = set(terms(part)) - {stem(w) for w in "stori articl report piec publish written post releas came "
-                                                     "appear date first earlier later one wikinew happen happened occur occurred took "
-                                                     "take place came come began begin start started launch launched".split()}
+                                                     "appear date first earlier later one wikinew happen happened occur "
+                                                     "occurred took take place came come began begin start started "
+                                                     "launch launched".split()}
         if not words:
             return None
         scored = []
@@ -1316,7 +1317,7 @@ def answer_exactly(answerer, question: str, hits: Sequence[Hit], ranked: list) -
     if not readings or readings[0].score < threshold:
         return cannot_answer(question, hits, name)
     near = [r for r in readings if r.conflict is None and r.score >= readings[0].score - NEAR_BEST]
-    if readings[0].conflict in ("group", "holder", "counted") and not near:  # the best sentence is about another group or counts another thing
+    if readings[0].conflict in ("group", "holder", "counted") and not near:  # about another group, or counts another thing
         return near_miss(question, f, hits, wider(), threshold, name) or cannot_answer(question, hits, name)
     if f.labels:
         got = phrase_answer(question, hits, readings, threshold, name, f.kind)

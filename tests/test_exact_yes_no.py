@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer import CANNOT_ANSWER
 from tests.test_exact_real_model import _stories_engine
 
 pytestmark = pytest.mark.real_model
