@@ -1146,7 +1146,8 @@ def compare_both_stories(answerer, question: str, q_doc, hits: Sequence[Hit], na
             if len(side_terms & article) * 2 < len(side_terms) or any(o is not None and c.hit.article_id == o.hit.article_id for o in found):
                 continue
             said = set(terms(c.text)) | {k for t in terms(c.text) for k in _kin_stems(t)}
-            if len(claim_terms & said) * 2 >= len(claim_terms) and all(_mentioned(n, c.text.lower()) for n in named):
+            held = f"{c.text} {c.hit.title} {_before(c) if REFERS_BACK.match(c.text) else ''}".lower()
+            if len(claim_terms & said) * 2 >= len(claim_terms) and all(_mentioned(n, held) for n in named):
                 pick = c
                 break
         found.append(pick)

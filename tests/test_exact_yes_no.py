@@ -85,3 +85,19 @@ def test_a_sentence_that_refers_back_holds_the_names_of_the_one_before(tmp_path,
     assert "The couple are also accused" in a.citations[0].quote
     other = engine.ask("Is Tomasz Brenner accused of selling bread past its date to a primary school?")
     assert not other.text.startswith("Yes"), other.text
+
+
+
+def test_both_people_are_confirmed_when_one_sentence_leaves_a_name_to_its_title(tmp_path, real_embedder):
+    """"Were both Daniel Montalvo and Valeska Paris members of Scientology's Sea Org?": Paris's sentence says "She
+    joined the Sea Org aged 14."; her article's title names Scientology (two Wikinews articles, kept outside)."""
+    from tests.test_exact_real_model import WIKINEWS, _engine
+
+    if not WIKINEWS.is_dir():
+        pytest.skip(f"the Wikinews corpus is not at {WIKINEWS}")
+    engine = _engine(tmp_path / "index", [WIKINEWS / "GUM_news_defector.txt", WIKINEWS / "GUM_news_imprisoned.txt"],
+                     real_embedder)
+    a = engine.ask("Were both Daniel Montalvo and Valeska Paris members of Scientology's Sea Org?")
+    assert a.text.startswith("Yes"), a.text
+    assert {c.article_id for c in a.citations} == {"GUM_news_defector", "GUM_news_imprisoned"}
+    assert any("She joined the Sea Org" in c.quote for c in a.citations)
