@@ -308,9 +308,11 @@ def _groups(noun) -> tuple[str, ...]:
 
 
 def _same_group(a: str, b: str) -> bool:
-    """"Ukrainian" and "Ukraine", "North Korean" and "North Korea": a word of each begins the same way."""
-    wa, wb = re.findall(r"[a-z]{3,}", a.lower()), re.findall(r"[a-z]{3,}", b.lower())
-    return any(x[:5] == y[:5] for x in wa for y in wb if x not in ("north", "south", "east", "west"))
+    """"Ukrainian" and "Ukraine", "North Korean" and "North Korea": word by word, each begins the same way
+    ("South Korean" is not "North Korean")."""
+    def key(text: str) -> tuple[str, ...]:
+        return tuple(w[:5] for w in re.findall(r"[a-z]{2,}", text.lower()) if w not in ("the", "of"))
+    return key(a) == key(b)
 
 
 def _asks_subject(doc, verb: str) -> bool:

@@ -28,3 +28,12 @@ def test_a_percentage_in_words_or_digits_answers_a_share_question(sentence):
 
 def test_a_sentence_without_a_percentage_does_not_answer_a_share_question():
     assert answer_type_match(analyze("What share of voters favoured a new flag?"), "Voters favoured a new flag.") == 0
+
+
+def test_a_group_is_the_same_by_its_country_or_its_people_but_not_by_a_shared_word():
+    from rag.exact import _same_group
+
+    assert _same_group("Ukrainian", "Ukraine") and _same_group("North Korean", "North Korea")
+    assert _same_group("Russian", "Russia's")
+    assert not _same_group("South Korean", "North Korean")
+    assert not _same_group("Russian", "North Korean")
