@@ -215,19 +215,18 @@ def frame(question: str, doc, types=None) -> Frame:
             (re.search(r"\b(happen\w*|occur\w*|took place|take place|came|come|beg[au]n|start\w*|launch\w*)\b", low) and
              re.search(r"\b(or|before|after|than)\b", low)
              or re.search(r"\b(reported|published)\b", low) and re.search(r"\bor\b", low)):
-        compare = "time"  # "Which happened first, A or B?": two news events, dated by their stories
+        compare = "time"  # "Which happened first, A or B?": two news events, dated by their sentences (`compare_time`)
     elif re.match(r"^(which|who|what)\b", low) and re.search(r"\bor\b", low) and _comparative(doc):
         compare = "amount"  # "Which killed more people: A or B?", "Who was older, X or Y?"
     nouns = tuple(t.lemma_.lower() for t in doc if t.pos_ == "NOUN" and not t.ent_type_
                   and t.lemma_.lower() not in ("story", "article", "report", "one", "thing", "time"))
     asks_doer = kind in ("person", "someone") and verb is not None and verb not in _LIGHT_VERBS and \
         _asks_subject(doc, verb)
+    holder = _holder(doc, focus_tok) if kind == "count" and focus_tok is not None and not modifiers else ()
     return Frame(kind, labels, focus_tok.lemma_.lower() if focus_tok is not None else None, verb,
                  modifiers, speaker, entities, numbers, negated, nouns, compare, _constraints(doc, verb, focus_tok),
                  None if kind == "yesno" else _actor(doc), _predicate(doc) if kind == "count" else None, asks_doer,
-                 _groups(next((t for t in doc if t.dep_ == "nsubj" and t.i != focus_tok.i and t.head.pos_ == "VERB"
-                               and t.head.lemma_.lower() not in SAY), None))  # a source is not a holder
-                 if kind == "count" and focus_tok is not None and not modifiers else ())
+                 holder)
 
 
 def _determined(doc):
@@ -305,6 +304,14 @@ def _groups(noun) -> tuple[str, ...]:
             if text not in out:
                 out.append(text)
     return tuple(out)
+
+
+def _holder(doc, focus_tok) -> tuple[str, ...]:
+    """The groups of the subject of a question's verb other than its focus ("have Russian troops suffered"), or
+    (); the subject of a saying verb is a source, not whose the counted thing is."""
+    subject = next((t for t in doc if t.dep_ == "nsubj" and t.i != focus_tok.i and t.head.pos_ == "VERB"
+                    and t.head.lemma_.lower() not in SAY), None)
+    return _groups(subject)
 
 
 def _same_group(a: str, b: str) -> bool:
